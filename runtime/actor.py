@@ -1,0 +1,123 @@
+"""The actor base class, the handle to an actor, and what an actor may do.
+
+An actor handles one message at a time, in arrival order. Subclass
+:class:`Actor`, override :meth:`Actor.receive` (and, if needed, ``on_start`` /
+``on_stop``), and spawn it through an :class:`~runtime.ActorSystem` or a
+:class:`~runtime.Registry`. Whatever ``receive`` returns is the reply to ``ask``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from runtime.cell import ActorCell
+    from runtime.system import Timer
+
+M = TypeVar("M")
+R = TypeVar("R")
+M_contra = TypeVar("M_contra", contravariant=True)
+
+
+class Context(Protocol[M_contra]):
+    """What the runtime lets an actor do about itself."""
+
+    @property
+    def name(self) -> str:
+        """A readable name for logs: ``"chat:42"`` for a registry child."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """The label shared by all actors of this kind, for metrics."""
+        ...
+
+    def tell_later(self, delay: float, message: M_contra) -> Timer:
+        """Deliver ``message`` to this actor after ``delay`` seconds.
+
+        For a registry child the message goes to whatever actor holds the key by
+        then, so a timer also wakes an actor that was passivated meanwhile.
+        """
+        ...
+
+    def stop(self) -> None:
+        """Stop after the messages already queued (``on_stop`` runs last)."""
+        ...
+
+
+class Actor(Generic[M, R]):
+    """Base class of all actors.
+
+    ``context`` is set by the runtime before ``on_start``. A new instance is
+    created for every (re)start, so state lives in attributes and is rebuilt
+    in ``on_start`` after a crash.
+    """
+
+    context: Context[M]
+
+    async def on_start(self) -> None:
+        """Prepare state before the first message (load from storage, say)."""
+
+    async def receive(self, message: M) -> R:
+        """Handle one message; the return value answers ``ask``."""
+        raise NotImplementedError
+
+    async def on_stop(self) -> None:
+        """Release resources; runs once per instance, after a crash too."""
+
+
+class ActorRef(Generic[M, R]):
+    """A handle for sending messages to one actor.
+
+    The handle stays valid after the actor stops; sending then raises
+    :class:`~runtime.ActorStopped`.
+    """
+
+    __slots__ = ("_cell",)
+
+    def __init__(self, cell: ActorCell[M, R]) -> None:
+        self._cell = cell
+
+    @property
+    def name(self) -> str:
+        return self._cell.name
+
+    @property
+    def alive(self) -> bool:
+        """True until the actor has begun stopping."""
+        return not self._cell.mailbox.closed
+
+    def tell(self, message: M) -> None:
+        """Queue ``message`` without waiting.
+
+        Never blocks. When the mailbox is full the actor's overflow policy
+        applies: :class:`~runtime.MailboxFull` under ``reject``, the oldest
+        message is dropped under ``drop_oldest``.
+        """
+        self._cell.tell(message)
+
+    async def send(self, message: M) -> None:
+        """Queue ``message``, waiting for room: backpressure for internal producers."""
+        await self._cell.send(message)
+
+    async def ask(self, message: M, timeout: float) -> R:
+        """Queue ``message`` and wait for the actor's reply.
+
+        Raises :class:`~runtime.AskTimeout` after ``timeout`` seconds (time
+        spent waiting for mailbox room counts), :class:`~runtime.ActorCrashed`
+        if handling it raised.
+        """
+        return await self._cell.ask(message, timeout)
+
+    def stop(self) -> None:
+        """Ask the actor to stop after the messages already queued."""
+        self._cell.stop()
+
+    def __repr__(self) -> str:
+        return f"<ActorRef {self._cell.name}>"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, ActorRef) and other._cell is self._cell
+
+    def __hash__(self) -> int:
+        return id(self._cell)

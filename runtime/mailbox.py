@@ -1,0 +1,114 @@
+"""A bounded mailbox over an anyio memory object stream.
+
+The mailbox owns both ends of the stream: producers put, the one actor task gets.
+Closing the mailbox lets the actor drain what is queued and then see the end.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Generic, TypeVar
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+T = TypeVar("T")
+
+
+class Overflow(enum.Enum):
+    """What ``put_nowait`` does when the mailbox is full."""
+
+    REJECT = "reject"
+    """Raise :class:`MailboxOverflow`; the caller decides (e.g. a polite refusal)."""
+    DROP_OLDEST = "drop_oldest"
+    """Discard the oldest queued message to make room; for state that only the newest matters."""
+
+
+class MailboxOverflow(Exception):
+    """Raised by ``put_nowait`` on a full ``REJECT`` mailbox (the cell turns it into MailboxFull)."""
+
+
+class MailboxClosed(Exception):
+    """The mailbox was closed: its actor is stopping."""
+
+
+class Mailbox(Generic[T]):
+    """A FIFO of at most ``capacity`` messages, with an overflow policy."""
+
+    __slots__ = ("_closed", "capacity", "overflow", "receiver", "sender")
+
+    def __init__(self, capacity: int, overflow: Overflow = Overflow.REJECT) -> None:
+        if capacity < 1:
+            raise ValueError("mailbox capacity must be at least 1")
+        self.capacity = capacity
+        self.overflow = overflow
+        # Not ``create_memory_object_stream[T](...)``: the subscripted call costs
+        # more than the stream itself when spawning 100,000 actors.
+        streams: tuple[MemoryObjectSendStream[T], MemoryObjectReceiveStream[T]] = anyio.create_memory_object_stream(
+            capacity
+        )
+        self.sender, self.receiver = streams
+        self._closed = False
+
+    # ``ActorCell.tell`` calls ``sender.send_nowait`` itself and comes here only
+    # when the mailbox is full or closed, to keep the common path short.
+
+    def put_nowait(self, item: T) -> list[T] | None:
+        """Queue ``item`` without waiting.
+
+        Returns the messages discarded to make room (``DROP_OLDEST``), else None.
+        Raises :class:`MailboxOverflow` when full under ``REJECT`` and
+        :class:`MailboxClosed` once closed.
+        """
+        try:
+            self.sender.send_nowait(item)
+            return None
+        except anyio.WouldBlock:
+            if self.overflow is Overflow.REJECT:
+                raise MailboxOverflow from None
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            raise MailboxClosed from None
+        dropped: list[T] = []
+        while True:
+            # Taking one item may let a waiting ``put`` refill the slot, hence the loop.
+            dropped.append(self.receiver.receive_nowait())
+            try:
+                self.sender.send_nowait(item)
+                return dropped
+            except anyio.WouldBlock:
+                continue
+
+    async def put(self, item: T) -> None:
+        """Queue ``item``, waiting for room (backpressure). Raises :class:`MailboxClosed`."""
+        try:
+            await self.sender.send(item)
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            raise MailboxClosed from None
+
+    # The actor task reads ``receiver`` directly (``receive_nowait`` / ``receive``):
+    # a wrapper method would add a coroutine frame to every idle actor.
+
+    def close(self) -> None:
+        """Accept no more messages; those already queued can still be taken."""
+        self._closed = True
+        self.sender.close()
+
+    def discard(self) -> list[T]:
+        """Close both ends and return whatever was still queued (for failing pending asks)."""
+        self._closed = True
+        self.sender.close()
+        left: list[T] = []
+        while True:
+            try:
+                left.append(self.receiver.receive_nowait())
+            except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
+                break
+        self.receiver.close()
+        return left
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __len__(self) -> int:
+        return self.sender.statistics().current_buffer_used
