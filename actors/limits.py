@@ -1,0 +1,114 @@
+"""Rate limits as pure logic with an explicit clock.
+
+:class:`UserRateLimiter` protects cost and fairness (messages per user per
+minute and per day); :class:`TokenBucket` paces the bot's own traffic to
+Telegram. Neither sleeps: they say how long to wait, and the caller waits.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Allowed:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Limited:
+    """Over a limit: ``window`` is ``"minute"`` or ``"day"``; retry after ``retry_after`` seconds.
+
+    ``first`` is True for the first refusal in a row, so the bot answers a flood
+    with one explanation rather than hundreds.
+    """
+
+    window: str
+    retry_after: float
+    first: bool
+
+
+Decision = Allowed | Limited
+
+
+class _UserWindow:
+    __slots__ = ("day", "day_count", "notified", "recent")
+
+    def __init__(self) -> None:
+        self.recent: deque[float] = deque()
+        self.day = -1
+        self.day_count = 0
+        self.notified = False
+
+
+class UserRateLimiter:
+    """At most ``per_minute`` messages in any 60 s and ``per_day`` per UTC day, per user."""
+
+    def __init__(self, per_minute: int, per_day: int, *, max_users: int = 100_000) -> None:
+        self.per_minute = per_minute
+        self.per_day = per_day
+        self._max_users = max_users
+        self._users: dict[int, _UserWindow] = {}
+
+    def check(self, user_id: int, now: float) -> Decision:
+        """Count a message from ``user_id`` at wall-clock time ``now`` (epoch seconds) if allowed."""
+        window = self._users.get(user_id)
+        if window is None:
+            if len(self._users) >= self._max_users:
+                self._forget_idle(now)
+            window = self._users[user_id] = _UserWindow()
+        day = int(now // 86_400)
+        if day != window.day:
+            window.day, window.day_count = day, 0
+        while window.recent and now - window.recent[0] >= 60:
+            window.recent.popleft()
+        if window.day_count >= self.per_day:
+            return self._refuse(window, "day", (day + 1) * 86_400 - now)
+        if len(window.recent) >= self.per_minute:
+            return self._refuse(window, "minute", 60 - (now - window.recent[0]))
+        window.recent.append(now)
+        window.day_count += 1
+        window.notified = False
+        return Allowed()
+
+    @staticmethod
+    def _refuse(window: _UserWindow, kind: str, retry_after: float) -> Limited:
+        first = not window.notified
+        window.notified = True
+        return Limited(window=kind, retry_after=max(retry_after, 0.0), first=first)
+
+    def _forget_idle(self, now: float) -> None:
+        # Users silent for a minute only lose their minute window, which is empty anyway;
+        # their day count is lost too, a deliberate trade for bounded memory.
+        for user_id in [u for u, w in self._users.items() if not w.recent or now - w.recent[-1] >= 60]:
+            del self._users[user_id]
+
+
+class TokenBucket:
+    """``rate`` tokens per second, at most ``burst`` saved up. Time is monotonic seconds."""
+
+    __slots__ = ("_stamp", "_tokens", "burst", "rate")
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("need rate > 0 and burst >= 1")
+        self.rate = rate
+        self.burst = burst
+        self._tokens = burst
+        self._stamp = now
+
+    def reserve(self, now: float) -> float:
+        """Take one token; return how long the caller must wait before using it (0 if none).
+
+        Reservations queue up: the tokens may go negative, so concurrent callers
+        each get a later slot instead of all waking at once.
+        """
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        self._tokens -= 1
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def idle(self, now: float) -> bool:
+        """True when the bucket is full again, i.e. it can be forgotten."""
+        return self._tokens + (now - self._stamp) * self.rate >= self.burst
