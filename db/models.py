@@ -71,8 +71,8 @@ class Chat(Base):
     type: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(String(256))
     role: Mapped[str | None] = mapped_column(String(64))
-    context_since_id: Mapped[int | None] = mapped_column(BigInteger)
-    """``/reset``: messages with an id at or below this one no longer enter the prompt."""
+    context_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """``/reset``: messages created before this moment no longer enter the prompt."""
     created_at: Mapped[datetime] = _now()
     last_activity_at: Mapped[datetime] = _now()
 

@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("title", sa.String(length=256), nullable=True),
         sa.Column("role", sa.String(length=64), nullable=True),
-        sa.Column("context_since_id", sa.BigInteger(), nullable=True),
+        sa.Column("context_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("last_activity_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chats")),
