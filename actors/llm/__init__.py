@@ -1,0 +1,82 @@
+"""The LLM edge: a streaming OpenAI-compatible client, typed errors and a circuit breaker.
+
+Nothing here knows about Telegram or the database; the chat actors use it to
+ask a model, record each call's :class:`Outcome`, and route around sick models.
+"""
+
+from actors.llm.breaker import (
+    BreakerConfig,
+    BreakerSnapshot,
+    BreakerState,
+    CircuitBreaker,
+    Permit,
+    Transition,
+)
+from actors.llm.client import Completion, LLMClient
+from actors.llm.errors import (
+    POLICY,
+    AuthenticationFailed,
+    BadRequest,
+    ConnectionFailed,
+    ConnectTimeout,
+    ContextTooLong,
+    EmptyCompletion,
+    FirstTokenTimeout,
+    HealthEffect,
+    LLMError,
+    LLMTimeout,
+    MalformedResponse,
+    ModerationBlocked,
+    Outcome,
+    OutcomePolicy,
+    PaymentRequired,
+    ProviderUnavailable,
+    RateLimited,
+    StreamBroken,
+    TotalTimeout,
+    classify,
+    health_effect,
+    retry_after,
+    retry_elsewhere,
+)
+from actors.llm.schema import ChatMessage, ChatRequest, CompletionResult, ModelEndpoint, Usage
+
+__all__ = [
+    "POLICY",
+    "AuthenticationFailed",
+    "BadRequest",
+    "BreakerConfig",
+    "BreakerSnapshot",
+    "BreakerState",
+    "ChatMessage",
+    "ChatRequest",
+    "CircuitBreaker",
+    "Completion",
+    "CompletionResult",
+    "ConnectTimeout",
+    "ConnectionFailed",
+    "ContextTooLong",
+    "EmptyCompletion",
+    "FirstTokenTimeout",
+    "HealthEffect",
+    "LLMClient",
+    "LLMError",
+    "LLMTimeout",
+    "MalformedResponse",
+    "ModelEndpoint",
+    "ModerationBlocked",
+    "Outcome",
+    "OutcomePolicy",
+    "PaymentRequired",
+    "Permit",
+    "ProviderUnavailable",
+    "RateLimited",
+    "StreamBroken",
+    "TotalTimeout",
+    "Transition",
+    "Usage",
+    "classify",
+    "health_effect",
+    "retry_after",
+    "retry_elsewhere",
+]
