@@ -1,0 +1,1 @@
+"""Tests of the LLM edge: SSE parsing, errors, the client against the fake OpenRouter, the breaker."""

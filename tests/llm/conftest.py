@@ -1,0 +1,40 @@
+"""A fake OpenRouter on 127.0.0.1 and a client pointed at it, with small timeouts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from actors.llm import ChatMessage, ChatRequest, LLMClient, ModelEndpoint
+from tests.fakes.openrouter import FakeOpenRouter
+
+KEY = "sk-or-v1-test-0123456789abcdef"
+MODEL = "vendor/model-a"
+APP_URL = "https://github.com/example/assistant"
+APP_TITLE = "Assistant Test"
+
+
+def ask(text: str = "hello", model: str = MODEL, history: int = 0) -> ChatRequest:
+    """A request with a system prompt, ``history`` earlier exchanges and ``text`` last."""
+    messages = [ChatMessage("system", "You are helpful.")]
+    for i in range(history):
+        messages += [ChatMessage("user", f"question {i}"), ChatMessage("assistant", f"answer {i}")]
+    return ChatRequest(model, [*messages, ChatMessage("user", text)], max_tokens=64, temperature=0.5)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeOpenRouter]:
+    async with FakeOpenRouter(api_key=KEY, keepalive_interval=0.02) as server:
+        yield server
+
+
+def make_client(base_url: str, key: str = KEY, **timeouts: float) -> LLMClient:
+    settings = {"connect_timeout": 1.0, "first_token_timeout": 2.0, "total_timeout": 4.0, **timeouts}
+    return LLMClient(ModelEndpoint(base_url, key), app_url=APP_URL, app_title=APP_TITLE, **settings)
+
+
+@pytest.fixture
+async def client(fake: FakeOpenRouter) -> AsyncIterator[LLMClient]:
+    async with make_client(fake.base_url) as llm:
+        yield llm
