@@ -1,0 +1,1 @@
+"""The bot's Telegram edge: turning model answers into messages Telegram accepts."""

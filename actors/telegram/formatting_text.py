@@ -1,0 +1,177 @@
+"""Text with Telegram entities, and the bookkeeping between code points and UTF-16.
+
+Telegram measures entity offsets and lengths in UTF-16 code units, where an
+emoji or any other character beyond the Basic Multilingual Plane counts twice.
+Python strings index code points, so the renderer and the splitter work with
+``Span`` (code point positions) and convert to ``Entity`` (UTF-16) at the edge.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One Telegram message entity; ``offset`` and ``length`` count UTF-16 code units."""
+
+    type: str
+    offset: int
+    length: int
+    url: str | None = None
+    language: str | None = None
+
+    @property
+    def end(self) -> int:
+        """The UTF-16 offset just past the entity."""
+        return self.offset + self.length
+
+
+@dataclass(frozen=True)
+class FormattedText:
+    """Plain text plus the entities that format it, ready for ``sendMessage``."""
+
+    text: str
+    entities: tuple[Entity, ...] = ()
+
+    @property
+    def utf16_length(self) -> int:
+        """The length Telegram counts against its 4096 limit."""
+        return utf16_length(self.text)
+
+
+@dataclass(frozen=True)
+class Span:
+    """An entity located by code point positions ``[start, end)`` in a Python string."""
+
+    type: str
+    start: int
+    end: int
+    url: str | None = None
+    language: str | None = None
+
+
+SPLITTABLE_TYPES = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler"})
+"""Styles that may contain, and be part of, any other entity except code."""
+CODE_TYPES = frozenset({"pre", "code"})
+"""Monospace entities: they contain nothing and sit inside nothing but a blockquote."""
+BLOCKQUOTE_TYPES = frozenset({"blockquote", "expandable_blockquote"})
+CONTINUOUS_TYPES = frozenset(
+    {
+        "mention",
+        "hashtag",
+        "cashtag",
+        "bot_command",
+        "url",
+        "email",
+        "phone_number",
+        "text_link",
+        "text_mention",
+        "custom_emoji",
+        "date_time",
+    }
+)
+"""Link-like entities: none of them may contain another, nor a blockquote."""
+KNOWN_TYPES = SPLITTABLE_TYPES | CODE_TYPES | BLOCKQUOTE_TYPES | CONTINUOUS_TYPES
+
+
+def nesting_rank(entity_type: str) -> int:
+    """Where a type sits when two entities cover the same characters: outermost first."""
+    if entity_type in BLOCKQUOTE_TYPES:
+        return 0
+    if entity_type in CONTINUOUS_TYPES:
+        return 1
+    if entity_type in SPLITTABLE_TYPES:
+        return 2
+    return 3
+
+
+def utf16_length(text: str) -> int:
+    """How many UTF-16 code units ``text`` takes."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def utf16_offsets(text: str) -> list[int]:
+    """``result[i]`` is the UTF-16 offset of code point ``i``; one extra item holds the total length."""
+    return list(itertools.accumulate((2 if ord(char) > 0xFFFF else 1 for char in text), initial=0))
+
+
+def spans_to_entities(text: str, spans: Iterable[Span]) -> tuple[Entity, ...]:
+    """Convert code point spans over ``text`` into UTF-16 entities, outer entities first."""
+    offsets = utf16_offsets(text)
+    ordered = sorted(spans, key=lambda span: (span.start, -span.end, nesting_rank(span.type)))
+    return tuple(
+        Entity(
+            type=span.type,
+            offset=offsets[span.start],
+            length=offsets[span.end] - offsets[span.start],
+            url=span.url,
+            language=span.language,
+        )
+        for span in ordered
+    )
+
+
+def entities_to_spans(text: str, entities: Iterable[Entity]) -> list[Span]:
+    """Convert UTF-16 entities over ``text`` into code point spans.
+
+    An offset that falls inside a surrogate pair (an invalid entity) moves to the
+    next whole character rather than raising.
+    """
+    offsets = utf16_offsets(text)
+    return [
+        Span(
+            type=entity.type,
+            start=bisect.bisect_left(offsets, entity.offset),
+            end=bisect.bisect_left(offsets, entity.end),
+            url=entity.url,
+            language=entity.language,
+        )
+        for entity in entities
+    ]
+
+
+def is_indent(char: str) -> bool:
+    """A space or tab: the whitespace a code line may legitimately begin with."""
+    return char in " \t"
+
+
+def tidy_spans(text: str, spans: Iterable[Span]) -> list[Span]:
+    """Trim whitespace off both ends of every span and drop the spans left empty.
+
+    A ``pre`` keeps the spaces that indent its first line (they are code), and a
+    blockquote that held such a ``pre`` keeps starting where the ``pre`` starts,
+    so trimming never turns nesting into a partial overlap.
+    """
+    trimmed: list[Span] = []
+    for span in spans:
+        start, end = max(0, span.start), min(len(text), span.end)
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        while start < end and text[start].isspace() and not (span.type == "pre" and is_indent(text[start])):
+            start += 1
+        if start < end:
+            trimmed.append(replace(span, start=start, end=end))
+    pres = [span for span in trimmed if span.type == "pre"]
+    if not pres:
+        return trimmed
+    result: list[Span] = []
+    for span in trimmed:
+        if span.type != "pre":
+            for pre in pres:
+                if pre.start < span.start < pre.end:
+                    span = replace(span, start=pre.start)
+        result.append(span)
+    return result
+
+
+def slice_spans(spans: Sequence[Span], start: int, end: int) -> list[Span]:
+    """The parts of ``spans`` inside ``[start, end)``, re-based to ``start`` (not yet trimmed)."""
+    return [
+        replace(span, start=max(span.start, start) - start, end=min(span.end, end) - start)
+        for span in spans
+        if span.start < end and span.end > start
+    ]
