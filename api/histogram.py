@@ -1,0 +1,76 @@
+"""Latency histograms: the bins the rollups count in, and percentiles read from them.
+
+Resolution (the promise every percentile of the API keeps): bins are integer
+millisecond ranges ``[lower, next_lower)`` where ``next_lower`` is
+``max(lower + 1, lower * 21 // 20)``: one millisecond wide below 20 ms, then at
+most 5 % of their lower edge. A percentile is reported as the middle of its bin,
+so it is within 2.5 % (and within half a millisecond below 20 ms) of the exact
+value. Latencies from 24 hours on share the last bin. The database computes the
+same bins (``stats_latency_bin`` in migration 0002); a test keeps the two equal.
+
+Percentiles use the nearest-rank definition: the p-th percentile of n values is
+the smallest value with at least ``ceil(p * n / 100)`` values at or below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cache
+
+LARGEST_EDGE_MS = 86_400_000
+COUNT_BITS = 40
+"""Rollups store a histogram as ``bigint[]``, each element ``bin << 40 | count`` (see ``db.rollups``)."""
+
+
+@cache
+def lower_edges() -> tuple[int, ...]:
+    """Lower edge of every bin in milliseconds: 0, 1, 2, ..., 40, 42, 44, ... (345 bins up to 24 hours)."""
+    edges = [0]
+    while edges[-1] < LARGEST_EDGE_MS:
+        edges.append(max(edges[-1] + 1, edges[-1] * 21 // 20))
+    return tuple(edges)
+
+
+def bin_of(value_ms: int) -> int:
+    """The bin a latency falls in (negative values count as 0)."""
+    edges = lower_edges()
+    low, high = 0, len(edges) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if edges[middle] <= value_ms:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def representative(bin_index: int) -> float:
+    """The value reported for a bin: the middle of the integers it holds."""
+    edges = lower_edges()
+    if bin_index >= len(edges) - 1:
+        return float(edges[-1])
+    return (edges[bin_index] + edges[bin_index + 1] - 1) / 2
+
+
+def percentile(counts: Mapping[int, int], percent: int) -> float | None:
+    """The nearest-rank ``percent``-th percentile of a histogram ``{bin: count}``; None when it is empty."""
+    total = sum(counts.values())
+    if total <= 0:
+        return None
+    rank = (percent * total + 99) // 100
+    seen = 0
+    for bin_index in sorted(counts):
+        seen += counts[bin_index]
+        if seen >= rank:
+            return representative(bin_index)
+    raise AssertionError("unreachable: the ranks add up to the total")
+
+
+def decode(packed: Iterable[int]) -> dict[int, int]:
+    """``{bin: count}`` from the packed ``bin << 40 | count`` elements of a rollup histogram."""
+    mask = (1 << COUNT_BITS) - 1
+    counts: dict[int, int] = {}
+    for element in packed:
+        bin_index, count = element >> COUNT_BITS, element & mask
+        counts[bin_index] = counts.get(bin_index, 0) + count
+    return counts
