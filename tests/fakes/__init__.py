@@ -1,0 +1,1 @@
+"""Fake servers that speak the real protocols of services unreachable from tests (Telegram, OpenRouter)."""
