@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 DESCRIPTION = """\
 assistant: an LLM assistant in Telegram, with a stats API and a dashboard.
@@ -13,12 +17,56 @@ Configuration comes from the environment and `.env` (see `.env.example`).
 Without DATABASE_URL an embedded PostgreSQL is started under `.data/`."""
 
 
-def _migrate(args: argparse.Namespace) -> int:
+class ConfigurationError(SystemExit):
+    """The configuration is incomplete or invalid; the message says what to set."""
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
     from assistant.settings import load_settings
+
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        problems = "\n".join(
+            f"  {'.'.join(str(p) for p in error['loc']).upper()}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration (check .env and the environment):\n{problems}") from None
+
+
+def _bot(args: argparse.Namespace) -> int:
+    settings = _settings()
+    missing = settings.missing_for_bot()
+    if missing:
+        raise ConfigurationError(
+            "the bot cannot start: set " + ", ".join(missing) + " in .env or the environment (see .env.example)"
+        )
+    import anyio
+
+    from actors.app import run_bot
+    from actors.roles import RolesFileError, load_roles
+    from assistant.gc_tuning import tune_gc
+    from assistant.logs import setup_logging
     from db.connect import resolve_database_url
     from db.migrate import upgrade
 
-    settings = load_settings()
+    setup_logging(settings, service="bot")
+    try:
+        load_roles(settings.roles_file, settings.system_prompt)
+    except RolesFileError as exc:
+        raise ConfigurationError(str(exc)) from None
+    url = resolve_database_url(settings)
+    upgrade(url)
+    tune_gc()
+    return anyio.run(run_bot, settings, url)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from db.connect import resolve_database_url
+    from db.migrate import upgrade
+
+    settings = _settings()
     url = resolve_database_url(settings)
     upgrade(url, args.revision)
     print(f"database migrated to {args.revision}")
@@ -26,6 +74,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
+    "bot": ("run the Telegram bot (long polling, or a webhook with UPDATES_MODE=webhook)", _bot),
     "migrate": ("apply the database migrations (to the newest revision by default)", _migrate),
 }
 

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(20, ge=1)
     rate_limit_per_day: int = Field(500, ge=1)
     max_message_chars: int = Field(16_000, ge=1)
+    telegram_global_per_second: float = Field(30.0, gt=0)
+    telegram_chat_per_second: float = Field(1.0, gt=0)
+    telegram_group_per_minute: float = Field(20.0, gt=0)
+    stream_draft_interval: float = Field(0.25, ge=0)
+    stream_edit_interval: float = Field(1.0, ge=0)
 
     # -- Models (OpenRouter or any OpenAI-compatible server) -------------------
     openrouter_api_key: SecretStr | None = None

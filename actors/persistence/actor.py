@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +83,9 @@ class PersistenceStatus:
     replayed_rows: int = 0
     dropped_rows: int = 0
     batch_sizes: list[int] = field(default_factory=list)
-    """Sizes of recent batches (the metrics exporter drains this list)."""
+    """Sizes of the first 10,000 batches (for tests and benchmarks)."""
+    on_batch: Callable[[int], None] | None = None
+    """Called with the size of every batch written (the metrics histogram)."""
 
 
 class PersistenceActor(Actor[Message_, Any]):
@@ -187,6 +189,8 @@ class PersistenceActor(Actor[Message_, Any]):
         self.status.last_batch_rows = len(batch)
         if len(self.status.batch_sizes) < 10_000:
             self.status.batch_sizes.append(len(batch))
+        if self.status.on_batch is not None:
+            self.status.on_batch(len(batch))
 
     async def _spill(self, batch: Sequence[Record]) -> None:
         await self.spill.append(batch)

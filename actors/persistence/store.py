@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Chat, InboxUpdate, Message
@@ -76,6 +76,11 @@ class DialogStore:
             select(InboxUpdate.payload).where(InboxUpdate.done_at.is_(None)).order_by(InboxUpdate.update_id)
         )
         return [row[0] for row in rows]
+
+    async def last_update_id(self) -> int | None:
+        """The newest update ever recorded (updates at or below it are never handled anew)."""
+        row = await self._first(select(func.max(InboxUpdate.update_id)))
+        return None if row is None else row[0]
 
     async def _first(self, query: Any) -> Any:
         rows = await self._all(query.limit(1))

@@ -1,0 +1,1 @@
+"""The per-chat actor: one dialog, one message at a time."""

@@ -1,0 +1,323 @@
+"""The chat actor: owns one dialog (a private chat or a group).
+
+It keeps the recent turns in memory (loaded from PostgreSQL when it starts),
+builds the prompt for the chat's role, streams the model's answer into
+Telegram, delivers the final text, and hands every message to the persistence
+actor. One message at a time, in order: LLM calls for a chat never overlap.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import anyio
+
+from actors import texts
+from actors.chat import commands
+from actors.chat.deps import ChatDeps
+from actors.chat.messages import ButtonPressed, ChatMessage, Command, Incoming, RetryDeferred
+from actors.llm.router import AnswerRequest, AnswerStream, ModelsUnavailable, RequestRefused, Restart, TextDelta
+from actors.llm.schema import ChatMessage as LLMMessage
+from actors.persistence.actor import Durable
+from actors.persistence.records import ChatSeen, InboxDone, MessageRecord, Record, UserSeen
+from actors.persistence.store import StoreUnavailable
+from actors.prompt import Turn, build_prompt
+from actors.telegram.courier import Undeliverable
+from actors.telegram.formatting import FormattedText, render_markdown, split_message
+from actors.telegram.streaming import DraftDisplay, EditDisplay, LiveText
+from runtime import Actor
+
+log = logging.getLogger("assistant.chat")
+
+HISTORY_LIMIT = 100
+_deferred_tokens = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryTurn:
+    speaker: str
+    text: str
+    author: str | None
+    key: str
+    reply_to_key: str | None = None
+
+
+@dataclass(slots=True)
+class Deferred:
+    """A question kept while both models were down."""
+
+    incoming: Incoming
+    deadline: float
+    token: int
+
+
+class ChatActor(Actor[ChatMessage, None]):
+    def __init__(self, chat_id: int, deps: ChatDeps) -> None:
+        self.chat_id = chat_id
+        self.deps = deps
+        self.history: deque[HistoryTurn] = deque(maxlen=HISTORY_LIMIT)
+        self.role_name: str | None = None
+        self.drafts_refused = False
+        self.deferred: Deferred | None = None
+
+    async def on_start(self) -> None:
+        store = self.deps.store
+        if store is None:
+            return
+        try:
+            state = await store.chat_state(self.chat_id)
+            turns = await store.recent_turns(self.chat_id, since=state.context_since, limit=HISTORY_LIMIT)
+        except StoreUnavailable as exc:
+            log.warning("chat %s starts without its history: database unavailable (%s)", self.chat_id, exc)
+            return
+        self.role_name = state.role
+        for turn in turns:
+            speaker = "user" if turn.direction == "in" else "assistant"
+            self.history.append(HistoryTurn(speaker, turn.text, turn.author, turn.dedup_key, turn.reply_to_key))
+
+    async def receive(self, message: ChatMessage) -> None:
+        if isinstance(message, Incoming):
+            await self._on_incoming(message)
+        elif isinstance(message, Command):
+            await commands.on_command(self, message)
+        elif isinstance(message, ButtonPressed):
+            await commands.on_button(self, message)
+        elif isinstance(message, RetryDeferred):
+            await self._retry_deferred(message)
+
+    # -- a user's message ----------------------------------------------------------
+
+    async def _on_incoming(self, incoming: Incoming) -> None:
+        key = f"in:{incoming.update_id}"
+        if any(turn.reply_to_key == key for turn in self.history):
+            # Answered before a crash, but the done mark was lost: do not answer twice.
+            await self.done(incoming.update_id)
+            return
+        if self.deferred is not None:
+            await self._retry_deferred(RetryDeferred(self.deferred.token), before_new=True)
+        if not any(turn.key == key for turn in self.history):
+            await self._record_question(incoming, key)
+        await self._answer(incoming)
+
+    async def _record_question(self, incoming: Incoming, key: str) -> None:
+        author = incoming.user.display_name if incoming.where.is_group else None
+        self.history.append(HistoryTurn("user", incoming.text, author, key))
+        user, where = incoming.user, incoming.where
+        await self.persist(
+            UserSeen(user.id, user.username, user.first_name, user.last_name, user.language_code, at=incoming.at),
+            ChatSeen(where.chat_id, where.chat_type, where.title, at=incoming.at),
+            MessageRecord(
+                dedup_key=key,
+                chat_id=where.chat_id,
+                user_id=user.id,
+                direction="in",
+                text=incoming.text,
+                author=author,
+                update_id=incoming.update_id,
+                telegram_message_id=incoming.message_id,
+                at=incoming.at,
+            ),
+        )
+
+    async def _answer(self, incoming: Incoming, *, deferred: bool = False) -> None:
+        """Ask the models, stream the answer, deliver it, record it; or say why not."""
+        language = self.deps.translate.language_of(incoming.user.language_code)
+        role = self.deps.roles.get(self.role_name)
+        request = AnswerRequest(
+            prompt=lambda trim: self._prompt(incoming, role.prompt, trim),
+            chat_id=self.chat_id,
+            user_id=incoming.user.id,
+            role=role.name,
+            model=role.model,
+            temperature=role.temperature,
+        )
+        display = self._display(incoming)
+        live = LiveText(display, self.deps.stream_interval(incoming.where.is_group or self.drafts_refused))
+        try:
+            stream, stopped = await self._generate(request, live, incoming)
+        except ModelsUnavailable as exc:
+            await self._both_down(incoming, exc.retry_after, language, already_deferred=deferred)
+            return
+        except RequestRefused as exc:
+            key = texts.MODERATED if exc.outcome.value == "moderated" else texts.BAD_REQUEST
+            await self.say(incoming.where, self.deps.translate(key, language), reply_to=incoming.message_id)
+            await self.done(incoming.update_id)
+            return
+        if isinstance(display, DraftDisplay) and display.drafts_refused:
+            self.drafts_refused = True
+        answer = stream.result
+        text = live.text if stopped or not answer.complete else answer.text
+        if deferred:
+            text = f"{self.deps.translate(texts.DEFERRED_ANSWER_INTRO, language)}\n\n{text}"
+        await self._deliver(incoming, display, text, stream, language, stopped=stopped)
+
+    async def _generate(self, request: AnswerRequest, live: LiveText, incoming: Incoming) -> tuple[AnswerStream, bool]:
+        """Stream the answer into ``live``; True in the result if the user pressed stop."""
+        draft_id = incoming.update_id % 2_000_000_000 or 1
+        stopped = False
+        async with self.deps.router.answer(request) as stream, anyio.create_task_group() as painter:
+            painter.start_soon(live.paint)
+            with self.deps.generations.running(self.chat_id, draft_id) as scope:
+                async for event in stream:
+                    if isinstance(event, TextDelta):
+                        live.append(event.text)
+                    elif isinstance(event, Restart):
+                        live.restart()
+            stopped = scope.cancelled_caught
+            painter.cancel_scope.cancel()
+        return stream, stopped
+
+    async def _deliver(
+        self,
+        incoming: Incoming,
+        display: DraftDisplay | EditDisplay,
+        text: str,
+        stream: AnswerStream,
+        language: str,
+        *,
+        stopped: bool,
+    ) -> None:
+        answer = stream.result
+        if not text.strip():
+            text = self.deps.translate(texts.STOPPED_EMPTY, language)
+        formatted = render_markdown(text)
+        if answer.is_fallback and self.deps.fallback_note:
+            formatted = _with_note(formatted, "— " + self.deps.translate(texts.FALLBACK_NOTE, language))
+        parts = split_message(formatted)
+        try:
+            ids = await display.finish(parts)
+        except Undeliverable as exc:
+            log.warning("answer to chat %s undeliverable: %s", self.chat_id, exc)
+            await self.done(incoming.update_id)
+            return
+        latency_ms = int((time.monotonic() - incoming.received_at) * 1000)
+        key = f"out:{incoming.update_id}"
+        self.history.append(HistoryTurn("assistant", text, None, key, reply_to_key=f"in:{incoming.update_id}"))
+        self.deps.on_answer(latency_ms / 1000, answer.is_fallback, stopped)
+        await self.persist_durably(
+            MessageRecord(
+                dedup_key=key,
+                chat_id=self.chat_id,
+                user_id=incoming.user.id,
+                direction="out",
+                text=text,
+                telegram_message_id=ids[0] if ids else None,
+                reply_to_key=f"in:{incoming.update_id}",
+                role=self.deps.roles.get(self.role_name).name,
+                model=answer.model or stream.current_model,
+                is_fallback=answer.is_fallback,
+                latency_ms=latency_ms,
+                cost=answer.cost,
+                at=datetime.now(UTC),
+            ),
+            InboxDone(incoming.update_id),
+        )
+
+    def _prompt(self, incoming: Incoming, system_prompt: str, trim: int) -> list[LLMMessage]:
+        key = f"in:{incoming.update_id}"
+        history = [Turn(t.speaker, t.text, t.author) for t in self.history if t.key != key]  # type: ignore[arg-type]
+        author = incoming.user.display_name if incoming.where.is_group else None
+        prompt = build_prompt(
+            system_prompt,
+            history,
+            Turn("user", incoming.text, author),
+            budget_tokens=self.deps.context_tokens,
+            group=incoming.where.is_group,
+            trim_level=trim,
+        )
+        return [LLMMessage(m.role, m.content) for m in prompt.messages]
+
+    def _display(self, incoming: Incoming) -> DraftDisplay | EditDisplay:
+        where = incoming.where
+        reply_to = incoming.message_id if where.is_group else None
+        if where.is_group or self.drafts_refused:
+            return EditDisplay(self.deps.courier, self.chat_id, reply_to=reply_to, thread_id=where.thread_id)
+        draft_id = incoming.update_id % 2_000_000_000 or 1
+        return DraftDisplay(self.deps.courier, self.chat_id, draft_id, reply_to=reply_to, thread_id=where.thread_id)
+
+    # -- both models down -------------------------------------------------------------
+
+    async def _both_down(self, incoming: Incoming, wait: float, language: str, *, already_deferred: bool) -> None:
+        window = self.deps.defer_window
+        translate = self.deps.translate
+        if already_deferred:
+            assert self.deferred is not None
+            self.context.tell_later(max(wait, 1.0), RetryDeferred(self.deferred.token))
+            return
+        if window <= 0:
+            text = translate(texts.BOTH_MODELS_DOWN_NO_DEFER, language, wait=translate.duration(wait, language))
+            await self.say(incoming.where, text, reply_to=incoming.message_id)
+            await self.done(incoming.update_id)
+            return
+        text = translate(
+            texts.BOTH_MODELS_DOWN,
+            language,
+            wait=translate.duration(wait, language),
+            window=translate.duration(window, language),
+        )
+        await self.say(incoming.where, text, reply_to=incoming.message_id)
+        # The inbox entry stays open: after a restart the question is still answered.
+        self.deferred = Deferred(incoming, time.monotonic() + window, next(_deferred_tokens))
+        self.context.tell_later(max(wait, 1.0) + random.uniform(0, 1), RetryDeferred(self.deferred.token))
+
+    async def _retry_deferred(self, message: RetryDeferred, *, before_new: bool = False) -> None:
+        deferred = self.deferred
+        if deferred is None or deferred.token != message.token:
+            return
+        language = self.deps.translate.language_of(deferred.incoming.user.language_code)
+        if time.monotonic() > deferred.deadline:
+            self.deferred = None
+            text = self.deps.translate(texts.DEFERRED_GAVE_UP, language)
+            await self.say(deferred.incoming.where, text, reply_to=deferred.incoming.message_id)
+            await self.done(deferred.incoming.update_id)
+            return
+        await self._answer(deferred.incoming, deferred=True)
+        if self.deferred is deferred and any(t.key == f"out:{deferred.incoming.update_id}" for t in self.history):
+            self.deferred = None
+
+    # -- helpers shared with the commands --------------------------------------------------
+
+    async def say(self, where: object, text: str, *, reply_to: int | None = None, markup: object = None) -> int | None:
+        """Send a short service text of ours (plain, not recorded as a dialog message)."""
+        thread_id = getattr(where, "thread_id", None)
+        try:
+            return await self.deps.courier.send(
+                self.chat_id,
+                FormattedText(text, ()),
+                reply_to=reply_to,
+                markup=markup,  # type: ignore[arg-type]
+                thread_id=thread_id,
+            )
+        except Undeliverable as exc:
+            log.warning("message to chat %s undeliverable: %s", self.chat_id, exc)
+            return None
+
+    async def persist(self, *records: Record) -> None:
+        """Hand records to the persistence actor (waiting only if its mailbox is full)."""
+        for record in records:
+            await self.deps.persistence.send(record)
+
+    async def persist_durably(self, *records: Record) -> None:
+        """Write now and wait (a reply and its done mark land together)."""
+        try:
+            await self.deps.persistence.ask(Durable(records), timeout=30)
+        except Exception as exc:
+            log.error("chat %s: could not record durably (%s)", self.chat_id, type(exc).__name__)
+
+    async def done(self, update_id: int) -> None:
+        await self.persist_durably(InboxDone(update_id))
+
+
+def _with_note(formatted: FormattedText, note: str) -> FormattedText:
+    from actors.telegram.formatting import Entity
+
+    start = len(formatted.text.encode("utf-16-le")) // 2 + 2
+    text = f"{formatted.text}\n\n{note}"
+    italic = Entity("italic", start, len(note.encode("utf-16-le")) // 2)
+    return FormattedText(text, (*formatted.entities, italic))

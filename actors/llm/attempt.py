@@ -1,0 +1,93 @@
+"""One call to one model, running in its own task so that two can race (hedging)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from actors.llm.errors import LLMError, Outcome
+from actors.llm.schema import ChatRequest
+
+if TYPE_CHECKING:
+    from actors.llm.router import AnswerRequest, CallReport, ModelSlot
+
+
+class Attempt:
+    """Streams one completion into ``chunks``; ``settled`` fires at the first text or the end."""
+
+    def __init__(self, *, slot: ModelSlot, permit: Any, request: ChatRequest, hedge: bool) -> None:
+        self.slot = slot
+        self.permit = permit
+        self.request = request
+        self.hedge = hedge
+        self.key = f"call:{uuid.uuid4().hex}"
+        self.chunks: list[str] = []
+        self.changed = anyio.Event()
+        self.settled = anyio.Event()
+        self.done = False
+        self.reported = False
+        self.error: LLMError | None = None
+        self.result_model: str | None = None
+        self.usage: Any = None
+        self.generation_id: str | None = None
+        self.started = time.monotonic()
+        self.first_text_at: float | None = None
+        self.ended: float | None = None
+        self._scope = anyio.CancelScope()
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+    def cancel(self) -> None:
+        self._scope.cancel()
+
+    async def run(self) -> None:
+        with self._scope:
+            try:
+                async with self.slot.client.stream(self.request) as completion:
+                    async for delta in completion.deltas():
+                        if self.first_text_at is None:
+                            self.first_text_at = time.monotonic()
+                            self.settled.set()
+                        self.chunks.append(delta)
+                        self.changed.set()
+                result = completion.result
+                self.result_model = result.model
+                self.usage = result
+                self.generation_id = result.generation_id
+            except LLMError as exc:
+                self.error = exc
+                self.generation_id = exc.generation_id
+                self.usage = exc.usage
+            finally:
+                self.ended = time.monotonic()
+                self.done = True
+                self.settled.set()
+                self.changed.set()
+
+    def report(self, outcome: Outcome, request: AnswerRequest) -> CallReport:
+        from actors.llm.router import CallReport
+
+        usage = self.usage
+        ended = self.ended if self.ended is not None else time.monotonic()
+        return CallReport(
+            dedup_key=self.key,
+            model=self.slot.model,
+            outcome=outcome,
+            is_fallback=self.slot.fallback,
+            is_hedge=self.hedge,
+            latency=ended - self.started,
+            ttft=None if self.first_text_at is None else self.first_text_at - self.started,
+            prompt_tokens=getattr(usage, "prompt_tokens", None),
+            completion_tokens=getattr(usage, "completion_tokens", None),
+            cost=getattr(usage, "cost", None),
+            generation_id=self.generation_id,
+            error=None if self.error is None else self.error.reason[:300],
+            chat_id=request.chat_id,
+            user_id=request.user_id,
+            role=request.role,
+        )

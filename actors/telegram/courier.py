@@ -1,0 +1,201 @@
+"""Everything the bot sends to Telegram goes through the courier.
+
+It paces messages within the Bot API's limits (overall, per chat, per group)
+and keeps trying: a 429 waits its ``retry_after``, a network error or a 5xx
+backs off and tries again, until the message is delivered or the caller is
+cancelled. Nothing is dropped. Formatting Telegram still refuses falls back to
+plain text; a reply to a vanished message is sent without the reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from aiogram import Bot
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import EditMessageText, SendMessage, SendMessageDraft, TelegramMethod
+from aiogram.types import InlineKeyboardMarkup, ReplyParameters
+
+from actors.limits import TokenBucket
+from actors.telegram.formatting import FormattedText, to_aiogram_entities
+
+log = logging.getLogger("assistant.telegram")
+
+BACKOFF_INITIAL = 0.5
+BACKOFF_MAX = 10.0
+
+
+class Undeliverable(Exception):
+    """Telegram will never accept this (the user blocked the bot, the chat is gone...)."""
+
+
+class DraftsUnavailable(Exception):
+    """Telegram refuses message drafts in this chat: stream by editing a message instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    global_per_second: float = 30.0
+    chat_per_second: float = 1.0
+    chat_burst: float = 3.0
+    group_per_minute: float = 20.0
+    group_burst: float = 5.0
+
+
+class Courier:
+    """Sends, edits and drafts messages, within the limits and with retries."""
+
+    def __init__(self, bot: Bot, limits: Limits | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.bot = bot
+        self.limits = limits or Limits()
+        self._clock = clock
+        self._global = TokenBucket(self.limits.global_per_second, max(self.limits.global_per_second, 1), clock())
+        self._chats: dict[int, TokenBucket] = {}
+        self._groups: dict[int, TokenBucket] = {}
+        self.sent = 0
+        self.retries = 0
+
+    # -- the public operations ------------------------------------------------------
+
+    async def send(
+        self,
+        chat_id: int,
+        text: FormattedText,
+        *,
+        reply_to: int | None = None,
+        markup: InlineKeyboardMarkup | None = None,
+        thread_id: int | None = None,
+    ) -> int:
+        """Deliver one message (at most 4096 characters); returns its message id."""
+        method = SendMessage(
+            chat_id=chat_id,
+            text=text.text,
+            entities=to_aiogram_entities(text.entities) or None,
+            reply_parameters=ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None,
+            reply_markup=markup,
+            message_thread_id=thread_id,
+            parse_mode=None,
+        )
+        message = await self._deliver(chat_id, method, paced=True)
+        self.sent += 1
+        return int(message.message_id)
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: FormattedText, *, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """Replace a message's text (an unchanged text is not an error)."""
+        method = EditMessageText(
+            chat_id=chat_id,
+            message_id=message_id,
+            text=text.text,
+            entities=to_aiogram_entities(text.entities) or None,
+            reply_markup=markup,
+            parse_mode=None,
+        )
+        await self._deliver(chat_id, method, paced=True)
+
+    async def draft(self, chat_id: int, draft_id: int, text: FormattedText, *, thread_id: int | None = None) -> None:
+        """Show a streaming draft with a stop button (private chats).
+
+        Drafts are not paced by the per-chat limit (they are meant for
+        streaming; the caller throttles them) and are not retried after a 429:
+        a newer draft will follow. Raises :class:`DraftsUnavailable` when
+        Telegram refuses drafts here.
+        """
+        method = SendMessageDraft(
+            chat_id=chat_id,
+            draft_id=draft_id,
+            text=text.text,
+            entities=to_aiogram_entities(text.entities) or None,
+            can_stop=True,
+            message_thread_id=thread_id,
+            parse_mode=None,
+        )
+        try:
+            await self._call_once(method, plain_fallback=True)
+        except TelegramRetryAfter as exc:
+            log.info("draft in chat %s skipped: flood control, retry in %s s", chat_id, exc.retry_after)
+        except TelegramBadRequest as exc:
+            raise DraftsUnavailable(exc.message) from exc
+
+    # -- delivery ---------------------------------------------------------------------
+
+    async def _deliver(self, chat_id: int, method: TelegramMethod[Any], *, paced: bool) -> Any:
+        backoff = BACKOFF_INITIAL
+        while True:
+            if paced:
+                await self._pace(chat_id)
+            try:
+                return await self._call_once(method, plain_fallback=True)
+            except TelegramRetryAfter as exc:
+                self.retries += 1
+                log.warning("Telegram flood control in chat %s: waiting %s s", chat_id, exc.retry_after)
+                await anyio.sleep(exc.retry_after)
+            except (TelegramNetworkError, TelegramServerError, ClientDecodeError, OSError) as exc:
+                self.retries += 1
+                log.warning("Telegram unreachable (%s); retrying in %.1f s", type(exc).__name__, backoff)
+                await anyio.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+
+    async def _call_once(self, method: TelegramMethod[Any], *, plain_fallback: bool) -> Any:
+        try:
+            return await self.bot(method)
+        except TelegramForbiddenError as exc:
+            raise Undeliverable(exc.message) from exc
+        except TelegramBadRequest as exc:
+            description = exc.message.lower()
+            if "message is not modified" in description:
+                return None
+            if plain_fallback and "can't parse entities" in description and getattr(method, "entities", None):
+                log.warning("Telegram refused the formatting in chat %s; sending plain text", _chat(method))
+                return await self._call_once(method.model_copy(update={"entities": None}), plain_fallback=False)
+            if "replied message not found" in description or "message to be replied not found" in description:
+                return await self._call_once(
+                    method.model_copy(update={"reply_parameters": None}), plain_fallback=plain_fallback
+                )
+            if isinstance(method, SendMessageDraft):
+                raise
+            if "chat not found" in description or "message to edit not found" in description:
+                raise Undeliverable(exc.message) from exc
+            raise
+
+    async def _pace(self, chat_id: int) -> None:
+        now = self._clock()
+        wait = self._global.reserve(now)
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            if len(self._chats) > 10_000:
+                self._forget_idle(now)
+            chat = self._chats[chat_id] = TokenBucket(self.limits.chat_per_second, self.limits.chat_burst, now)
+        wait = max(wait, chat.reserve(now))
+        if chat_id < 0:
+            group = self._groups.get(chat_id)
+            if group is None:
+                rate = self.limits.group_per_minute / 60
+                group = self._groups[chat_id] = TokenBucket(rate, self.limits.group_burst, now)
+            wait = max(wait, group.reserve(now))
+        if wait > 0:
+            await anyio.sleep(wait)
+
+    def _forget_idle(self, now: float) -> None:
+        for buckets in (self._chats, self._groups):
+            for key in [k for k, bucket in buckets.items() if bucket.idle(now)]:
+                del buckets[key]
+
+
+def _chat(method: TelegramMethod[Any]) -> object:
+    return getattr(method, "chat_id", "?")

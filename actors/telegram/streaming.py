@@ -1,0 +1,133 @@
+"""Showing an answer while it is generated, then delivering it as real messages.
+
+Private chats stream into a message draft (``sendMessageDraft``, with a stop
+button); groups, where drafts do not exist, edit one message at most about
+once a second. If Telegram refuses drafts in a chat, the draft display turns
+itself into the edit display. Either way the final text is sent as real
+messages, split at 4096 characters.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import anyio
+from aiogram.exceptions import TelegramAPIError
+
+from actors.telegram.courier import Courier, DraftsUnavailable
+from actors.telegram.formatting import FormattedText, preview
+
+log = logging.getLogger("assistant.telegram")
+
+
+class EditDisplay:
+    """Streams by sending one message and editing it; the final answer edits it into part one."""
+
+    def __init__(self, courier: Courier, chat_id: int, *, reply_to: int | None, thread_id: int | None) -> None:
+        self.courier = courier
+        self.chat_id = chat_id
+        self.reply_to = reply_to
+        self.thread_id = thread_id
+        self.message_id: int | None = None
+
+    async def show(self, markdown: str) -> None:
+        if not markdown.strip():
+            return
+        text = preview(markdown)
+        if self.message_id is None:
+            self.message_id = await self.courier.send(
+                self.chat_id, text, reply_to=self.reply_to, thread_id=self.thread_id
+            )
+        else:
+            await self.courier.edit(self.chat_id, self.message_id, text)
+
+    async def finish(self, parts: Sequence[FormattedText]) -> list[int]:
+        ids: list[int] = []
+        rest = list(parts)
+        if self.message_id is not None and rest:
+            await self.courier.edit(self.chat_id, self.message_id, rest.pop(0))
+            ids.append(self.message_id)
+        for number, part in enumerate(rest):
+            reply_to = self.reply_to if not ids and number == 0 else None
+            ids.append(await self.courier.send(self.chat_id, part, reply_to=reply_to, thread_id=self.thread_id))
+        return ids
+
+
+class DraftDisplay:
+    """Streams into a message draft; becomes an :class:`EditDisplay` if drafts are refused."""
+
+    def __init__(
+        self, courier: Courier, chat_id: int, draft_id: int, *, reply_to: int | None, thread_id: int | None
+    ) -> None:
+        self.courier = courier
+        self.chat_id = chat_id
+        self.draft_id = draft_id
+        self.reply_to = reply_to
+        self.thread_id = thread_id
+        self.fallback: EditDisplay | None = None
+        self.drafts_refused = False
+
+    async def show(self, markdown: str) -> None:
+        if self.fallback is not None:
+            await self.fallback.show(markdown)
+            return
+        try:
+            await self.courier.draft(self.chat_id, self.draft_id, preview(markdown), thread_id=self.thread_id)
+        except DraftsUnavailable as exc:
+            log.info("drafts refused in chat %s (%s): streaming by edits", self.chat_id, exc)
+            self.drafts_refused = True
+            self.fallback = EditDisplay(self.courier, self.chat_id, reply_to=self.reply_to, thread_id=self.thread_id)
+            await self.fallback.show(markdown)
+        except (TelegramAPIError, OSError) as exc:
+            # A draft is only a preview: a failed one is skipped, the next one follows.
+            log.info("draft update in chat %s failed: %s", self.chat_id, type(exc).__name__)
+
+    async def finish(self, parts: Sequence[FormattedText]) -> list[int]:
+        if self.fallback is not None:
+            return await self.fallback.finish(parts)
+        return [
+            await self.courier.send(
+                self.chat_id, part, reply_to=self.reply_to if n == 0 else None, thread_id=self.thread_id
+            )
+            for n, part in enumerate(parts)
+        ]
+
+
+Display = DraftDisplay | EditDisplay
+
+
+class LiveText:
+    """The text of an answer being written, and a painter that shows it at a steady pace.
+
+    The first change is shown at once (time to first visible text is one
+    round trip); later changes at most every ``interval`` seconds, always
+    ending with the newest text. The painter runs in the caller's task group.
+    """
+
+    def __init__(self, display: Display, interval: float) -> None:
+        self.display = display
+        self.interval = interval
+        self.text = ""
+        self._changed = anyio.Event()
+        self._shown: str | None = None
+
+    def append(self, delta: str) -> None:
+        self.text += delta
+        self._changed.set()
+
+    def restart(self) -> None:
+        """Another model answers from the start: clear what was shown."""
+        self.text = ""
+        self._changed.set()
+
+    async def paint(self) -> None:
+        """Forever: show the newest text, then rest ``interval``. Cancel it when the answer ends."""
+        while True:
+            await self._changed.wait()
+            self._changed = anyio.Event()
+            if self.text != self._shown:
+                shown = self.text
+                await self.display.show(shown)
+                self._shown = shown
+            await anyio.sleep(self.interval)

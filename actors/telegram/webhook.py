@@ -1,0 +1,62 @@
+"""Webhook mode: Telegram posts updates to us; each is recorded before we answer 200.
+
+Telegram retries an update until it gets 200, so answering only after the
+update is in the inbox means a crash can never lose one. The secret token set
+with ``setWebhook`` must come back in ``X-Telegram-Bot-Api-Secret-Token``;
+requests without it are refused (compared in constant time).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from urllib.parse import urlsplit
+
+import anyio
+from aiogram import Bot
+from aiogram.types import Update
+from aiohttp import web
+from pydantic import ValidationError
+
+from actors.telegram.intake import ALLOWED_UPDATES, Intake
+from assistant.settings import Settings
+
+log = logging.getLogger("assistant.telegram")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def build_webhook_app(intake: Intake, bot: Bot, secret: str, path: str) -> web.Application:
+    async def receive(request: web.Request) -> web.Response:
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+            return web.Response(status=401, text="wrong secret token")
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": bot})
+        except (ValueError, ValidationError):
+            log.warning("webhook: a request that is not a Telegram update was refused")
+            return web.Response(status=400, text="not an update")
+        await intake.accept([update])
+        return web.Response(text="ok")
+
+    app = web.Application(client_max_size=4 * 1024 * 1024)
+    app.router.add_post(path, receive)
+    return app
+
+
+async def serve_webhook(settings: Settings, intake: Intake, bot: Bot) -> None:
+    """Register the webhook with Telegram and serve it until cancelled."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    path = urlsplit(str(settings.webhook_url)).path or "/"
+    runner = web.AppRunner(build_webhook_app(intake, bot, secret, path), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+        await bot.set_webhook(str(settings.webhook_url), secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+        log.info("webhook registered; listening on %s:%d%s", settings.webhook_host, settings.webhook_port, path)
+        intake.polling = True
+        await anyio.sleep_forever()
+    finally:
+        intake.polling = False
+        with anyio.CancelScope(shield=True):
+            await runner.cleanup()
