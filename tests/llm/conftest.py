@@ -29,9 +29,22 @@ async def fake() -> AsyncIterator[FakeOpenRouter]:
         yield server
 
 
-def make_client(base_url: str, key: str = KEY, **timeouts: float) -> LLMClient:
-    settings = {"connect_timeout": 1.0, "first_token_timeout": 2.0, "total_timeout": 4.0, **timeouts}
-    return LLMClient(ModelEndpoint(base_url, key), app_url=APP_URL, app_title=APP_TITLE, **settings)
+def make_client(
+    base_url: str,
+    key: str = KEY,
+    *,
+    connect_timeout: float = 1.0,
+    first_token_timeout: float = 2.0,
+    total_timeout: float = 4.0,
+) -> LLMClient:
+    return LLMClient(
+        ModelEndpoint(base_url, key),
+        connect_timeout=connect_timeout,
+        first_token_timeout=first_token_timeout,
+        total_timeout=total_timeout,
+        app_url=APP_URL,
+        app_title=APP_TITLE,
+    )
 
 
 @pytest.fixture
