@@ -319,11 +319,9 @@ class Completion:
         if scope.cancelled_caught:
             await self._close()
             raise self._fail(self._timeout())
-        if chunk is None:
-            await self._finish_stream()
-            return
+        events = self._parser.close() if chunk is None else self._parser.feed(chunk)
         try:
-            for event in self._parser.feed(chunk):
+            for event in events:
                 self._got_text(self._accumulator.feed(event.data))
                 if self._accumulator.done:
                     await self._finish_stream()
@@ -331,6 +329,8 @@ class Completion:
         except LLMError as error:
             await self._close()
             raise self._fail(error) from None
+        if chunk is None:
+            await self._finish_stream()
 
     async def _finish_stream(self) -> None:
         await self._close()

@@ -71,11 +71,15 @@ class SSEParser:
         return events
 
     def close(self) -> list[SSEEvent]:
-        """The stream ended. Per the spec an event not closed by a blank line is discarded."""
+        """The stream ended: return a last event that lacked only its blank line; drop a cut-off line.
+
+        The spec discards an event not closed by a blank line; accepting one whose
+        lines are complete is kinder to servers that end with ``data: [DONE]\n``.
+        """
         self._buffer.clear()
-        self._data = []
-        self._event = ""
-        return []
+        self._pending_cr = False
+        event = self._dispatch()
+        return [event] if event is not None else []
 
     @property
     def has_partial_event(self) -> bool:

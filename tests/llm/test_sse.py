@@ -76,12 +76,18 @@ def test_an_unterminated_event_is_held_back_until_its_blank_line() -> None:
     assert parser.feed(b"\n") == [SSEEvent("[DONE]")]
 
 
-def test_an_event_cut_off_by_the_end_of_the_stream_is_discarded() -> None:
+def test_a_line_cut_off_by_the_end_of_the_stream_is_discarded() -> None:
     parser = SSEParser()
     parser.feed(b'data: {"partial": tr')
     assert parser.has_partial_event
     assert parser.close() == []
     assert not parser.has_partial_event
+
+
+def test_a_last_event_missing_only_its_blank_line_is_kept_at_the_end() -> None:
+    parser = SSEParser()
+    assert parser.feed(b"data: [DONE]\n") == []
+    assert parser.close() == [SSEEvent("[DONE]")]
 
 
 def test_empty_reads_change_nothing() -> None:
