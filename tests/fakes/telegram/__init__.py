@@ -17,7 +17,8 @@ modules formatting (text limits, entities, parse modes), bot_api (methods) and s
 (updates and long polling).
 """
 
-from tests.fakes.telegram.client import FakeTelegramClient
+from typing import TYPE_CHECKING, Any
+
 from tests.fakes.telegram.entities import Entity, utf16_length
 from tests.fakes.telegram.errors import (
     BotApiError,
@@ -43,9 +44,28 @@ from tests.fakes.telegram.models import (
     User,
     WebhookDelivery,
 )
-from tests.fakes.telegram.process import FakeTelegramProcess, FakeTelegramProcessError
 from tests.fakes.telegram.protocol import TelegramControl
 from tests.fakes.telegram.simulate import with_bot_mention
+
+if TYPE_CHECKING:
+    from tests.fakes.telegram.client import FakeTelegramClient
+    from tests.fakes.telegram.process import FakeTelegramProcess, FakeTelegramProcessError
+
+# The HTTP client (httpx) loads on first use, so the fake's own process starts faster.
+_LAZY = {
+    "FakeTelegramClient": "tests.fakes.telegram.client",
+    "FakeTelegramProcess": "tests.fakes.telegram.process",
+    "FakeTelegramProcessError": "tests.fakes.telegram.process",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BOT_FIRST_NAME",

@@ -194,6 +194,9 @@ class FakeTelegramClient:
     async def set_latency(self, seconds: float) -> None:
         await self._call("set_latency", seconds=seconds)
 
+    async def reset(self) -> None:
+        await self._call("reset")
+
     # Inspection
 
     async def messages(self, chat_id: int) -> list[SentMessage]:

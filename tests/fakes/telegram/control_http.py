@@ -111,6 +111,7 @@ ROUTES: dict[str, Route] = {
     "refuse_entities": lambda f, p: f.refuse_entities(p.integer("times") or 1),
     "set_latency": lambda f, p: f.set_latency(p.number("seconds", 0.0)),
     "come_up": lambda f, p: f.come_up(),
+    "reset": lambda f, p: f.reset(),
     # Inspection
     "info": lambda f, p: _info(f),
     "messages": lambda f, p: f.messages(p.required_integer("chat_id")),

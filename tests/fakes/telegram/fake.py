@@ -208,6 +208,20 @@ class FakeTelegram(FakeTelegramServer):
         """Delay every Bot API answer by ``seconds`` (the call itself takes effect at once)."""
         self.latency = seconds
 
+    async def reset(self) -> None:
+        """Forget everything (chats, updates, records, faults, webhooks) and be up again, as if just started.
+
+        For a fake that outlives one test, e.g. one process shared by a module.
+        """
+        await self.come_up()
+        for bot in self._bots.values():
+            await bot.webhook.stop()
+            bot.state.terminate_poll("reset of the fake")
+        self._bots.clear()
+        self.state = self.context(self.token).state
+        self.latency = 0.0
+        self.changes.notify()
+
     # Inspection
 
     async def messages(self, chat_id: int) -> list[SentMessage]:

@@ -62,8 +62,11 @@ class Changes:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise FakeTimeout(describe())
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation that
+            # arrives just as the event is set, and a cut long poll would then linger.
             try:
-                await asyncio.wait_for(event.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await event.wait()
             except TimeoutError:
                 continue
 
