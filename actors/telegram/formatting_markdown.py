@@ -94,9 +94,12 @@ class _Writer:
 
     def monospace_block(self, content: str, language: str | None) -> None:
         """Write a ``pre`` block at column 0 on a line of its own."""
-        content = content.expandtabs(4).translate(_CONTROLS_TO_SPACES).strip("\n").rstrip()
-        if not content.strip():
+        lines = content.expandtabs(4).translate(_CONTROLS_TO_SPACES).split("\n")
+        while lines and not lines[0].strip():
+            del lines[0]
+        if not lines:
             return
+        content = "\n".join(lines).rstrip()
         if self._size and not self._pending_newlines and not self._chunks[-1].endswith("\n"):
             self._pending_newlines = 1
         self._flush(indent=False)

@@ -9,6 +9,8 @@ check every output with :func:`validate_entities`.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -156,26 +158,35 @@ def resolve_conflicts(spans: Iterable[Span]) -> list[Span]:
 
     Code inside a link loses its code style (the link matters more); a style
     inside the same style disappears; a style around code is cut into the
-    pieces before and after the code.
+    pieces before and after the code. Expects what the renderer makes: links
+    never overlap other links, nor code other code.
     """
     unique = list(dict.fromkeys(spans))
-    links = [span for span in unique if span.type == "text_link"]
+    links = sorted((span for span in unique if span.type == "text_link"), key=lambda span: span.start)
+    link_starts = [link.start for link in links]
     nested = _styles_inside_same_style(unique)
     kept = [
         span
         for span in unique
-        if not (span.type in CODE_TYPES and any(_contains(link, span) for link in links)) and span not in nested
+        if span not in nested and not (span.type in CODE_TYPES and _inside_any(span, links, link_starts))
     ]
     codes = sorted((span for span in kept if span.type in CODE_TYPES), key=lambda span: span.start)
     if not codes:
         return kept
+    code_ends = [code.end for code in codes]
     result: list[Span] = []
     for span in kept:
         if span.type in SPLITTABLE_TYPES:
-            result.extend(_cut_around(span, codes))
+            result.extend(_cut_around(span, codes, code_ends))
         else:
             result.append(span)
     return result
+
+
+def _inside_any(span: Span, disjoint: Sequence[Span], starts: Sequence[int]) -> bool:
+    """Whether one of ``disjoint`` (sorted, starting at ``starts``) contains ``span``: only the last one before can."""
+    index = bisect.bisect_right(starts, span.start) - 1
+    return index >= 0 and _contains(disjoint[index], span)
 
 
 def _contains(outer: Span, inner: Span) -> bool:
@@ -193,12 +204,14 @@ def _styles_inside_same_style(spans: Sequence[Span]) -> set[Span]:
     return nested
 
 
-def _cut_around(span: Span, codes: Sequence[Span]) -> list[Span]:
+def _cut_around(span: Span, codes: Sequence[Span], code_ends: Sequence[int]) -> list[Span]:
+    """The pieces of ``span`` outside ``codes`` (disjoint and sorted, so their ``code_ends`` are sorted too)."""
     pieces: list[Span] = []
     start = span.start
-    for code in codes:
-        if code.end <= start or code.start >= span.end:
-            continue
+    first = bisect.bisect_right(code_ends, span.start)
+    for code in itertools.islice(codes, first, None):
+        if code.start >= span.end:
+            break
         if code.start > start:
             pieces.append(replace(span, start=start, end=code.start))
         start = max(start, code.end)

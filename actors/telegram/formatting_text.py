@@ -155,15 +155,16 @@ def tidy_spans(text: str, spans: Iterable[Span]) -> list[Span]:
             start += 1
         if start < end:
             trimmed.append(replace(span, start=start, end=end))
-    pres = [span for span in trimmed if span.type == "pre"]
+    pres = sorted((span for span in trimmed if span.type == "pre"), key=lambda span: span.start)
     if not pres:
         return trimmed
+    pre_starts = [pre.start for pre in pres]
     result: list[Span] = []
     for span in trimmed:
-        if span.type != "pre":
-            for pre in pres:
-                if pre.start < span.start < pre.end:
-                    span = replace(span, start=pre.start)
+        # Code blocks never overlap, so only the last one starting before the span can hold its start.
+        index = bisect.bisect_left(pre_starts, span.start) - 1
+        if span.type != "pre" and index >= 0 and span.start < pres[index].end:
+            span = replace(span, start=pres[index].start)
         result.append(span)
     return result
 

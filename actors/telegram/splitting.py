@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from actors.telegram.formatting_text import (
+    Entity,
     FormattedText,
     Span,
     entities_to_spans,
@@ -83,26 +84,36 @@ def split_message(
 def keep_tail(formatted: FormattedText, limit: int = TELEGRAM_TEXT_LIMIT, *, marker: str = "…") -> FormattedText:
     """The latest part of ``formatted`` that fits one message, after ``marker``.
 
-    Text that already fits is returned unchanged. Otherwise the tail starts,
-    when it can without losing much, at the beginning of a line (the marker then
-    sits on a line of its own) or of a word, and keeps at most
-    ``TELEGRAM_ENTITY_LIMIT`` entities.
+    Text that fits is kept whole. Otherwise the tail starts, when it can without
+    losing much, at the beginning of a line (the marker then sits on a line of
+    its own) or of a word. Beyond ``TELEGRAM_ENTITY_LIMIT`` entities the
+    earliest ones go, so the newest text is the formatted text.
     """
     layout = _Layout(formatted.text, entities_to_spans(formatted.text, formatted.entities))
     if layout.width(0, layout.size) <= limit:
-        return formatted
+        if len(formatted.entities) <= TELEGRAM_ENTITY_LIMIT:
+            return formatted
+        return FormattedText(formatted.text, _latest(formatted.entities, TELEGRAM_ENTITY_LIMIT))
     room = limit - utf16_length(marker + "\n")
     if room < 2:
         raise ValueError("limit leaves no room for text after the marker")
     start = layout.tail_start(room)
-    at_line_start = start > 0 and formatted.text[start - 1] == "\n"
-    prefix = marker + "\n" if at_line_start else marker
+    prefix = marker + "\n" if start > 0 and formatted.text[start - 1] == "\n" else marker
     text = prefix + formatted.text[start:]
     shifted = [
         replace(span, start=span.start + len(prefix), end=span.end + len(prefix))
         for span in slice_spans(layout.spans, start, layout.size)
     ]
-    return FormattedText(text, spans_to_entities(text, tidy_spans(text, shifted)))
+    entities = spans_to_entities(text, tidy_spans(text, shifted))
+    return FormattedText(text, _latest(entities, TELEGRAM_ENTITY_LIMIT))
+
+
+def _latest(entities: tuple[Entity, ...], count: int) -> tuple[Entity, ...]:
+    """The ``count`` entities that end last, in their original order; dropping entities keeps the rest valid."""
+    if len(entities) <= count:
+        return entities
+    keep = set(sorted(range(len(entities)), key=lambda index: entities[index].end)[-count:])
+    return tuple(entity for index, entity in enumerate(entities) if index in keep)
 
 
 class _Layout:
@@ -210,11 +221,8 @@ class _Layout:
         return fallback or max_end
 
     def tail_start(self, room: int) -> int:
-        """Where a tail of at most ``room`` units and the entity limit should start."""
+        """Where a tail of at most ``room`` units should start."""
         earliest = bisect.bisect_left(self.offsets, self.offsets[self.size] - room)
-        ends = sorted((span.end for span in self.spans), reverse=True)
-        if len(ends) > TELEGRAM_ENTITY_LIMIT:
-            earliest = max(earliest, ends[TELEGRAM_ENTITY_LIMIT])
         slack = self.offsets[earliest] + room // 4
         line = self.text.find("\n", max(earliest - 1, 0))
         word = next(
