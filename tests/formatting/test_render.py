@@ -212,7 +212,9 @@ def test_link_without_text_shows_its_address() -> None:
 
 def test_autolink() -> None:
     formatted = render("see <https://example.com/a>")
-    assert formatted == FormattedText("see https://example.com/a", (Entity("text_link", 4, 21, url="https://example.com/a"),))
+    assert formatted == FormattedText(
+        "see https://example.com/a", (Entity("text_link", 4, 21, url="https://example.com/a"),)
+    )
 
 
 def test_images_become_their_alt_text_linking_to_the_picture() -> None:
