@@ -71,7 +71,7 @@ async def wait_for_telegram(bot: Bot) -> User:
         try:
             return await bot.get_me()
         except (TelegramAPIError, OSError) as exc:
-            log.warning("Telegram not reachable yet (%s); retrying in %.0f s", type(exc).__name__, delay)
+            log.warning("Telegram not reachable yet (%s: %s); retrying in %.0f s", type(exc).__name__, exc, delay)
             await anyio.sleep(delay)
             delay = min(delay * 2, 30)
 

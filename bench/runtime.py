@@ -28,9 +28,11 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream
 
 from assistant.gc_tuning import tune_gc
@@ -94,7 +96,7 @@ async def raw_throughput(n: int, consumer: Callable[..., Awaitable[None]], *, ba
     done = anyio.Event()
     async with anyio.create_task_group() as tg:
         tg.start_soon(consumer, receive, n, done)
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         started = time.perf_counter()
         for i in range(n):
             if backpressure:
@@ -134,7 +136,7 @@ async def raw_spawns(n: int) -> float:
             send, receive = anyio.create_memory_object_stream[int](100)
             streams.append(send)
             tg.start_soon(_consume_async_for, receive, -1, anyio.Event())
-        await anyio.sleep(0)  # every task has run to its first wait
+        await anyio.lowlevel.checkpoint()  # every task has run to its first wait
         elapsed = time.perf_counter() - started
         tg.cancel_scope.cancel()
     return n / elapsed
@@ -163,7 +165,7 @@ async def actor_throughput(n: int, *, backpressure: bool) -> float:
     done = anyio.Event()
     async with ActorSystem() as system:
         ref = system.spawn(lambda: Sink(n, done), kind="sink", capacity=1000 if backpressure else n)
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         started = time.perf_counter()
         for i in range(n):
             if backpressure:
@@ -189,7 +191,7 @@ async def actor_spawns(n: int) -> float:
         started = time.perf_counter()
         for key in range(n):
             registry.get(key)
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         elapsed = time.perf_counter() - started
         system.cancel()
     return n / elapsed
@@ -278,7 +280,7 @@ def main() -> None:
 
 def _cpu_name() -> str:
     try:
-        for line in open("/proc/cpuinfo"):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 return f"{line.split(':', 1)[1].strip()} x{_cores()}"
     except OSError:

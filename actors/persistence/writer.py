@@ -122,6 +122,7 @@ async def _role_changes(connection: AsyncConnection, records: list[RoleChanged])
         for r in records
     ]
     await _insert(connection, RoleChange, rows)
+    await _ensure_chats(connection, records)
     await connection.execute(
         update(Chat).where(Chat.id == bindparam("b_chat")).values(role=bindparam("b_role")),
         [{"b_chat": r.chat_id, "b_role": r.role} for r in _latest_by(records, "chat_id")],
@@ -140,8 +141,8 @@ async def _context_resets(connection: AsyncConnection, records: list[ContextRese
     )
 
 
-async def _ensure_chats(connection: AsyncConnection, records: list[ContextReset]) -> None:
-    # A /reset can arrive before the chat row was ever written (a fresh chat); make sure it exists.
+async def _ensure_chats(connection: AsyncConnection, records: Sequence[ContextReset | RoleChanged]) -> None:
+    # /reset or /role can come before the chat's first message was ever written: make sure the row exists.
     rows = [{"id": r.chat_id, "type": "private" if r.chat_id > 0 else "group", "created_at": r.at} for r in records]
     await connection.execute(insert(Chat).on_conflict_do_nothing(index_elements=["id"]), rows)
 

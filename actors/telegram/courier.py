@@ -54,6 +54,11 @@ class Limits:
     group_burst: float = 5.0
 
 
+PACE_MARGIN = 0.95
+"""Pace at 95% of each limit: requests reach Telegram with jitter, and a few early
+milliseconds would otherwise cost a 429 and a whole ``retry_after``."""
+
+
 class Courier:
     """Sends, edits and drafts messages, within the limits and with retries."""
 
@@ -61,7 +66,9 @@ class Courier:
         self.bot = bot
         self.limits = limits or Limits()
         self._clock = clock
-        self._global = TokenBucket(self.limits.global_per_second, max(self.limits.global_per_second, 1), clock())
+        self._global = TokenBucket(
+            self.limits.global_per_second * PACE_MARGIN, max(self.limits.global_per_second, 1), clock()
+        )
         self._chats: dict[int, TokenBucket] = {}
         self._groups: dict[int, TokenBucket] = {}
         self.sent = 0
@@ -180,12 +187,13 @@ class Courier:
         if chat is None:
             if len(self._chats) > 10_000:
                 self._forget_idle(now)
-            chat = self._chats[chat_id] = TokenBucket(self.limits.chat_per_second, self.limits.chat_burst, now)
+            rate = self.limits.chat_per_second * PACE_MARGIN
+            chat = self._chats[chat_id] = TokenBucket(rate, self.limits.chat_burst, now)
         wait = max(wait, chat.reserve(now))
         if chat_id < 0:
             group = self._groups.get(chat_id)
             if group is None:
-                rate = self.limits.group_per_minute / 60
+                rate = self.limits.group_per_minute / 60 * PACE_MARGIN
                 group = self._groups[chat_id] = TokenBucket(rate, self.limits.group_burst, now)
             wait = max(wait, group.reserve(now))
         if wait > 0:

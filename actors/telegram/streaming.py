@@ -20,6 +20,9 @@ from actors.telegram.formatting import FormattedText, preview
 
 log = logging.getLogger("assistant.telegram")
 
+SHOW_GRACE = 10.0
+"""Seconds an in-flight preview update may take to finish after the answer ended."""
+
 
 class EditDisplay:
     """Streams by sending one message and editing it; the final answer edits it into part one."""
@@ -128,6 +131,10 @@ class LiveText:
             self._changed = anyio.Event()
             if self.text != self._shown:
                 shown = self.text
-                await self.display.show(shown)
+                # Let a request in flight finish even when the answer ends meanwhile: cut
+                # off, the id of a just-sent preview would be lost and the final answer
+                # would arrive as a second message. Bounded, so a dead Telegram cannot hold us.
+                with anyio.move_on_after(SHOW_GRACE, shield=True):
+                    await self.display.show(shown)
                 self._shown = shown
             await anyio.sleep(self.interval)

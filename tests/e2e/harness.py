@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors.app import run_bot
 from assistant.settings import Settings
+from db.engine import create_engine
 from tests.fakes.openrouter import FakeOpenRouter
 from tests.fakes.telegram import FakeTelegram
+from tests.support.waiting import eventually, scalar
 
 PRIMARY = "primary/model"
 FALLBACK = "fallback/model"
@@ -31,7 +34,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def bot_settings(tg_url: str, tg_token: str, llm_url: str, database_url: str, data_dir: Path, **overrides: Any) -> Settings:
+def bot_settings(
+    tg_url: str, tg_token: str, llm_url: str, database_url: str, data_dir: Path, **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {
         "telegram_bot_token": tg_token,
         "telegram_api_url": tg_url,
@@ -61,21 +66,55 @@ class Running:
     settings: Settings
     stop: anyio.Event
     exit_code: list[int]
+    engine: AsyncEngine
+
+    async def answered(self, count: int, *, chat_id: int | None = None, timeout: float = 20.0) -> None:
+        """Wait until ``count`` answers are recorded: the bot records one after its last part was delivered."""
+        sql = "SELECT count(*) FROM messages WHERE direction = 'out'"
+        if chat_id is not None:
+            sql += f" AND chat_id = {int(chat_id)}"
+
+        async def enough() -> bool:
+            return bool(await scalar(self.engine, sql) >= count)
+
+        await eventually(enough, timeout, f"{count} recorded answers")
 
 
 @asynccontextmanager
-async def running_bot(database_url: str, data_dir: Path, **overrides: Any) -> AsyncIterator[Running]:
-    """Start fakes and the bot; on exit stop the bot gracefully (as SIGTERM would)."""
+async def fake_services() -> AsyncIterator[tuple[FakeTelegram, FakeOpenRouter]]:
+    """A fake Telegram and a fake OpenRouter, to share between runs of the bot (restart tests)."""
     async with FakeTelegram() as tg, FakeOpenRouter(api_key=API_KEY) as llm:
-        settings = bot_settings(tg.url, tg.token, llm.base_url, database_url, data_dir, **overrides)
-        stop = anyio.Event()
-        exit_code: list[int] = []
+        yield tg, llm
 
-        async def bot() -> None:
-            exit_code.append(await run_bot(settings, database_url, stop=stop))
 
+@asynccontextmanager
+async def running_bot(
+    database_url: str,
+    data_dir: Path,
+    *,
+    services: tuple[FakeTelegram, FakeOpenRouter] | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Running]:
+    """Start the bot (and fakes, unless ``services`` are given); on exit stop it as SIGTERM would."""
+    if services is None:
+        async with fake_services() as fresh, running_bot(database_url, data_dir, services=fresh, **overrides) as bot:
+            yield bot
+        return
+    tg, llm = services
+    settings = bot_settings(tg.url, tg.token, llm.base_url, database_url, data_dir, **overrides)
+    stop = anyio.Event()
+    exit_code: list[int] = []
+
+    async def bot() -> None:
+        exit_code.append(await run_bot(settings, database_url, stop=stop))
+
+    engine = create_engine(database_url, pool_size=2)
+    try:
         async with anyio.create_task_group() as tasks:
+            polls_before = len(await tg.calls("getUpdates"))
             tasks.start_soon(bot)
-            await tg.wait_for_polling(timeout=20)
-            yield Running(tg, llm, settings, stop, exit_code)
+            await tg.wait_for_calls("getUpdates", polls_before + 1, timeout=20)
+            yield Running(tg, llm, settings, stop, exit_code, engine)
             stop.set()
+    finally:
+        await engine.dispose()
