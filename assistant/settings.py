@@ -104,7 +104,9 @@ class Settings(BaseSettings):
     stats_api_token: SecretStr | None = None
     stats_api_allow_open: bool = False
     dashboard_origin: str = "http://localhost:3000"
+    stats_api_url: str = "http://127.0.0.1:8000"
     web_port: int = 3000
+    dashboard_refresh_seconds: float = Field(5.0, gt=0)
     dashboard_password: SecretStr | None = None
     dashboard_session_secret: SecretStr | None = None
 
