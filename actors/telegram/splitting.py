@@ -52,13 +52,15 @@ def split_message(
 ) -> list[FormattedText]:
     """Split ``formatted`` into parts of at most ``limit`` UTF-16 units and ``max_entities`` entities.
 
-    Every part has a visible character and valid entities; an entity crossing a
-    cut continues in the next part (a ``pre`` keeps its language). Whitespace at
-    a cut ends the earlier part, except the indentation of a code line, which
-    stays with its line. The parts' texts join back into the original text; the
-    one exception is whitespace that cannot share a part with any visible
-    character (a run longer than ``limit``), which is dropped, as Telegram
-    would trim it. A blank text gives no parts.
+    Every part has a visible character and, when the input's entities are
+    valid, valid entities; an entity crossing a cut continues in the next part
+    (a ``pre`` keeps its language). Whitespace at a cut ends the earlier part,
+    except the indentation of a code line, which stays with its line.
+
+    The parts' texts join back into the original text; the one exception is
+    whitespace that cannot share a part with any visible character (a run
+    longer than ``limit``), which is dropped, as Telegram would trim it. A
+    blank text gives no parts.
     """
     if limit < 2:
         raise ValueError("limit must be at least 2 UTF-16 units, the size of one emoji")
