@@ -167,7 +167,8 @@ class Courier:
             description = exc.message.lower()
             if "message is not modified" in description:
                 return None
-            if plain_fallback and "can't parse entities" in description and getattr(method, "entities", None):
+            refused_formatting = "can't parse entities" in description or "wrong message entity" in description
+            if plain_fallback and refused_formatting and getattr(method, "entities", None):
                 log.warning("Telegram refused the formatting in chat %s; sending plain text", _chat(method))
                 return await self._call_once(method.model_copy(update={"entities": None}), plain_fallback=False)
             if "replied message not found" in description or "message to be replied not found" in description:

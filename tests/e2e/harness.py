@@ -93,11 +93,15 @@ async def running_bot(
     data_dir: Path,
     *,
     services: tuple[FakeTelegram, FakeOpenRouter] | None = None,
+    wait_for: str = "getUpdates",
     **overrides: Any,
 ) -> AsyncIterator[Running]:
     """Start the bot (and fakes, unless ``services`` are given); on exit stop it as SIGTERM would."""
     if services is None:
-        async with fake_services() as fresh, running_bot(database_url, data_dir, services=fresh, **overrides) as bot:
+        async with (
+            fake_services() as fresh,
+            running_bot(database_url, data_dir, services=fresh, wait_for=wait_for, **overrides) as bot,
+        ):
             yield bot
         return
     tg, llm = services
@@ -111,9 +115,10 @@ async def running_bot(
     engine = create_engine(database_url, pool_size=2)
     try:
         async with anyio.create_task_group() as tasks:
-            polls_before = len(await tg.calls("getUpdates"))
+            # The bot is up once it asks for updates (or registers its webhook).
+            before = len(await tg.calls(wait_for))
             tasks.start_soon(bot)
-            await tg.wait_for_calls("getUpdates", polls_before + 1, timeout=20)
+            await tg.wait_for_calls(wait_for, before + 1, timeout=20)
             yield Running(tg, llm, settings, stop, exit_code, engine)
             stop.set()
     finally:
