@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.connect import ensure_database, to_asyncpg_dsn
 from db.engine import async_url, create_engine
 from db.migrate import upgrade
+from db.rollups import ROLLUP_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = ["messages", "llm_calls", "model_events", "role_changes", "inbox", "chats", "users"]
+TABLES = ["messages", "llm_calls", "model_events", "role_changes", "inbox", "chats", "users", *ROLLUP_TABLES]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import db.rollups  # noqa: F401  (registers the rollup tables on Base.metadata)
 from db.engine import async_url, create_engine
 from db.models import Base
 

@@ -1,0 +1,180 @@
+"""Rollup tables of the stats API, kept up to date by PostgreSQL triggers (migration 0002).
+
+Statement-level ``AFTER INSERT`` triggers on ``messages`` and ``llm_calls`` read
+the rows a statement really inserted (its transition table: a replayed batch
+under ``ON CONFLICT DO NOTHING`` brings none) and add them into these tables.
+They fire for the bot's inserts and for ``COPY`` alike; no application code
+writes here. Nothing is subtracted on ``DELETE`` or ``UPDATE``: statistics
+survive /forget and retention.
+
+Time-keyed rollups hold one row per UTC period and key, for three grains
+(``period_minutes`` = 1, 60 or 1440), so any whole-minute range is the sum of a
+few day, hour and minute rows (see ``api.timeranges.tile_span``).
+
+Histograms (``*_hist``) are ``bigint[]`` whose elements are ``bin << 40 | count``
+over the latency bins of ``api.histogram`` (computed in SQL by
+``stats_latency_bin``); ``stats_hist_merge`` adds two of them.
+
+Distinct counts (active users, active chats) cannot be summed across periods.
+Every user and chat gets a dense number (``idx``), and ``stats_activity_bits``
+keeps, per hour and day, a bitmap of the numbers that wrote: the distinct count
+over any set of periods is the popcount of their OR. Minute-level distinct
+counts come from ``stats_activity``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, Numeric, SmallInteger, String, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIT
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models import Base, Chat
+
+BITMAP_BITS = 4096
+"""Users (or chats) per bitmap chunk: ``idx // 4096`` is the chunk, ``idx % 4096`` the bit."""
+
+USERS_KIND = 1
+CHATS_KIND = 2
+
+
+def _counter() -> Mapped[int]:
+    return mapped_column(BigInteger, server_default=text("0"))
+
+
+def _money() -> Mapped[Decimal]:
+    return mapped_column(Numeric, server_default=text("0"))
+
+
+def _histogram() -> Mapped[list[int]]:
+    return mapped_column(ARRAY(BigInteger), server_default=text("'{}'::bigint[]"))
+
+
+class StatsUser(Base):
+    """Every user who ever wrote, with a dense number for the activity bitmaps."""
+
+    __tablename__ = "stats_users"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(Integer, Identity(start=0, minvalue=0), unique=True)
+    first_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Time of the user's first ``in`` message."""
+
+    __table_args__ = (Index(None, "first_seen_at"),)
+
+
+class StatsChat(Base):
+    """Every chat with messages or model requests, its dense number and its totals ever."""
+
+    __tablename__ = "stats_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(Integer, Identity(start=0, minvalue=0), unique=True)
+    first_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Time of the chat's first ``in`` message (NULL if it only has model requests)."""
+    messages_in: Mapped[int] = _counter()
+    messages_out: Mapped[int] = _counter()
+    calls: Mapped[int] = _counter()
+    cost: Mapped[Decimal] = _money()
+
+    __table_args__ = (Index(None, "first_seen_at"),)
+
+
+class StatsChatUser(Base):
+    """Who wrote (or was answered) in which chat: finds a user's dialogs by name or id."""
+
+    __tablename__ = "stats_chat_users"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+    __table_args__ = (Index(None, "user_id"),)
+
+
+class StatsActivity(Base):
+    """Per period, chat and user (0 when unknown): messages, requests, tokens and cost."""
+
+    __tablename__ = "stats_activity"
+
+    period_minutes: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    messages_in: Mapped[int] = _counter()
+    messages_out: Mapped[int] = _counter()
+    calls: Mapped[int] = _counter()
+    tokens: Mapped[int] = _counter()
+    cost: Mapped[Decimal] = _money()
+
+
+class StatsActivityBits(Base):
+    """Per hour or day (UTC): which users (kind 1) or chats (kind 2) wrote, as bitmaps of their ``idx``."""
+
+    __tablename__ = "stats_activity_bits"
+
+    kind: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    period_minutes: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    bits: Mapped[str] = mapped_column(BIT(BITMAP_BITS))
+
+
+class StatsMessages(Base):
+    """Per period: messages, failovers and the answer latency histogram."""
+
+    __tablename__ = "stats_messages"
+
+    period_minutes: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    messages_in: Mapped[int] = _counter()
+    messages_out: Mapped[int] = _counter()
+    failovers: Mapped[int] = _counter()
+    latency_hist: Mapped[list[int]] = _histogram()
+
+
+class StatsCalls(Base):
+    """Per period, model and outcome: requests, tokens, cost and the time-to-first-token histogram."""
+
+    __tablename__ = "stats_calls"
+
+    period_minutes: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    model: Mapped[str] = mapped_column(String(128), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(32), primary_key=True)
+    calls: Mapped[int] = _counter()
+    prompt_tokens: Mapped[int] = _counter()
+    completion_tokens: Mapped[int] = _counter()
+    cost: Mapped[Decimal] = _money()
+    ttft_hist: Mapped[list[int]] = _histogram()
+
+
+class StatsRoles(Base):
+    """Per period and role ('' when the row has none): answers, requests, tokens and cost."""
+
+    __tablename__ = "stats_roles"
+
+    period_minutes: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answers: Mapped[int] = _counter()
+    calls: Mapped[int] = _counter()
+    prompt_tokens: Mapped[int] = _counter()
+    completion_tokens: Mapped[int] = _counter()
+    cost: Mapped[Decimal] = _money()
+
+
+# The dialog list pages through chats by (last_activity_at, id), newest first.
+Index("ix_chats_last_activity_at_id", Chat.last_activity_at, Chat.id)
+
+ROLLUP_TABLES = [
+    StatsUser.__tablename__,
+    StatsChat.__tablename__,
+    StatsChatUser.__tablename__,
+    StatsActivity.__tablename__,
+    StatsActivityBits.__tablename__,
+    StatsMessages.__tablename__,
+    StatsCalls.__tablename__,
+    StatsRoles.__tablename__,
+]
