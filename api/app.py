@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from api.auth import check_startup, configured_token
@@ -143,14 +143,28 @@ async def check_readiness(engine: AsyncEngine, expected: str) -> Readiness:
     return Readiness(ready=True, database=True, revision=revision, expected_revision=expected, reason=None)
 
 
+# SQLSTATE classes of a database that is unreachable, overloaded or stopping (or a cancelled query):
+# connection exception, insufficient resources, operator intervention.
+TRANSIENT_SQLSTATES = ("08", "53", "57")
+
+
+def is_transient(error: Exception) -> bool:
+    """True for database trouble a retry may cure (503); False for a query the database refuses (a bug: 500)."""
+    if isinstance(error, (OSError, TimeoutError, InterfaceError, DisconnectionError, OperationalError)):
+        return True
+    state = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return isinstance(state, str) and state[:2] in TRANSIENT_SQLSTATES
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     async def database_error(request: Request, error: Exception) -> JSONResponse:
+        if not is_transient(error):
+            raise error
         # The message of a driver error can quote the URL or the query: log its type only.
-        timed_out = isinstance(error, DBAPIError) and "statement timeout" in str(error.orig)
+        timed_out = getattr(getattr(error, "orig", None), "sqlstate", None) == "57014"
         detail = "the query took too long; narrow the range or the search" if timed_out else "database unavailable"
         log.warning("%s %s: %s (%s)", request.method, request.url.path, detail, type(error).__name__)
         return JSONResponse(ErrorMessage(detail=detail).model_dump(), status_code=503)
 
-    app.add_exception_handler(SQLAlchemyError, database_error)
-    app.add_exception_handler(OSError, database_error)
-    app.add_exception_handler(TimeoutError, database_error)
+    for error in (DBAPIError, DisconnectionError, OSError, TimeoutError):
+        app.add_exception_handler(error, database_error)

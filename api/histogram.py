@@ -66,11 +66,11 @@ def percentile(counts: Mapping[int, int], percent: int) -> float | None:
     raise AssertionError("unreachable: the ranks add up to the total")
 
 
-def decode(packed: Iterable[int]) -> dict[int, int]:
-    """``{bin: count}`` from the packed ``bin << 40 | count`` elements of a rollup histogram."""
-    mask = (1 << COUNT_BITS) - 1
-    counts: dict[int, int] = {}
+COUNT_MASK = (1 << COUNT_BITS) - 1
+
+
+def add_packed(counts: dict[int, int], packed: Iterable[int]) -> None:
+    """Add the packed ``bin << 40 | count`` elements of a rollup histogram into ``{bin: count}``."""
     for element in packed:
-        bin_index, count = element >> COUNT_BITS, element & mask
-        counts[bin_index] = counts.get(bin_index, 0) + count
-    return counts
+        bin_index = element >> COUNT_BITS
+        counts[bin_index] = counts.get(bin_index, 0) + (element & COUNT_MASK)

@@ -70,16 +70,18 @@ def time_range(from_: FromParam = None, to: ToParam = None) -> Range:
     """The requested range, defaulted, checked and widened to whole minutes (statistics are kept per minute)."""
     start = _as_utc(from_, "from") if from_ is not None else None
     end = _as_utc(to, "to") if to is not None else None
+    if start is not None and end is not None and start >= end:
+        raise invalid(("query", "from"), "`from` must be before `to`")
+    start = floor_minute(start) if start is not None else None
+    end = ceil_minute(end) if end is not None else None
     if end is None:
-        end = datetime.now(UTC) if start is None else min(datetime.now(UTC), start + MAX_RANGE)
-        end = max(end, (start or end) + timedelta(minutes=1))
+        now = ceil_minute(datetime.now(UTC))
+        end = now if start is None else max(min(now, start + MAX_RANGE), start + timedelta(minutes=1))
     if start is None:
         start = end - DEFAULT_RANGE
-    if start >= end:
-        raise invalid(("query", "from"), "`from` must be before `to`")
     if end - start > MAX_RANGE:
         raise invalid(("query", "to"), f"the range may not exceed {MAX_RANGE.days} days")
-    return Range(floor_minute(start), ceil_minute(end))
+    return Range(start, end)
 
 
 def _as_utc(value: datetime, name: str) -> datetime:

@@ -84,7 +84,7 @@ async def list_dialogs(
 ) -> DialogPage:
     """Newest activity first; walk the pages with ``cursor``. New activity does not shift the pages ahead."""
     return await queries.dialogs(
-        db, limit=limit, cursor=cursor, name_or_id=search_text(q, "q"), text=search_text(text, "text")
+        db, limit=limit, cursor=cursor, name_or_id=search_text(q, "q"), message_text=search_text(text, "text")
     )
 
 

@@ -90,7 +90,7 @@ class CallStats(Model):
 class IncidentStats(Model):
     both_down: int = Field(description="Incidents (no model could answer) that started in the range.")
     both_down_seconds: float = Field(
-        description="Time in the range during which an incident was open (an unfinished one counts until `to`)."
+        description="Time in the range during which an incident was open (an unfinished one counts until now)."
     )
 
 

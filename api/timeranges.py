@@ -81,6 +81,8 @@ def tile_span(span: Span, grains: Sequence[tuple[timedelta, int]] = GRAINS) -> l
     (unit, grain), finer = grains[0], grains[1:]
     if not finer:
         return [(grain, span)]
+    if span.end - span.start < unit:
+        return tile_span(span, finer)
     inner = Span(ceil_to(span.start, unit), floor_to(span.end, unit))
     if inner.start >= inner.end:
         return tile_span(span, finer)

@@ -1,0 +1,196 @@
+"""The summary and the time series: rollups over tiles, turned into response models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.histogram import percentile
+from api.incidents import ENDS, STARTS, Outage, pair_events
+from api.params import Range
+from api.queries.rollups import (
+    CallTotals,
+    MessageTotals,
+    call_totals,
+    distinct_active,
+    histograms,
+    message_totals,
+)
+from api.schemas import (
+    AnswerStats,
+    Bucket,
+    CallCount,
+    CallStats,
+    ChatCounts,
+    IncidentStats,
+    MessageCounts,
+    SeriesPoint,
+    Summary,
+    TimeRange,
+    TimeSeries,
+    UsageStats,
+    UserCounts,
+)
+from api.timeranges import DAY, Span, periods, tiles_for
+
+NOT_FAILURES = ("ok", "cancelled")
+EMPTY = MessageTotals()
+
+
+def time_range(window: Range) -> TimeRange:
+    return TimeRange(from_=window.start, to=window.end)
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def call_stats(calls: Sequence[CallTotals], first_tokens: dict[int, int]) -> CallStats:
+    total = sum(call.calls for call in calls)
+    ok = sum(call.calls for call in calls if call.outcome == "ok")
+    cancelled = sum(call.calls for call in calls if call.outcome == "cancelled")
+    failed = total - ok - cancelled
+    return CallStats(
+        total=total,
+        ok=ok,
+        failed=failed,
+        cancelled=cancelled,
+        failure_rate=ratio(failed, total - cancelled),
+        ttft_p50_ms=percentile(first_tokens, 50),
+        ttft_p95_ms=percentile(first_tokens, 95),
+    )
+
+
+def usage_stats(calls: Sequence[CallTotals]) -> UsageStats:
+    prompt = sum(call.prompt_tokens for call in calls)
+    completion = sum(call.completion_tokens for call in calls)
+    return UsageStats(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=prompt + completion,
+        cost_usd=sum(call.cost for call in calls),
+    )
+
+
+async def summary(db: AsyncConnection, window: Range) -> Summary:
+    """Every headline figure of ``window``; the day/week/month actives are the windows ending at ``to``."""
+    end = window.end
+    ranges = [Span(window.start, end), Span(end - DAY, end), Span(end - 7 * DAY, end), Span(end - 30 * DAY, end)]
+    tiles = tiles_for(ranges[:1])
+    messages = (await message_totals(db, tiles)).get(0, MessageTotals())
+    calls = (await call_totals(db, tiles)).get(0, [])
+    latency = (await histograms(db, tiles, of="answers")).get(0, {})
+    first_tokens = (await histograms(db, tiles, of="first_tokens")).get(0, {})
+    active_users = await distinct_active(db, tiles_for(ranges))
+    active_chats = (await distinct_active(db, tiles, chats=True)).get(0, 0)
+    users_total, users_new = await first_seen_counts(db, "stats_users", window)
+    chats_total, chats_new = await first_seen_counts(db, "stats_chats", window)
+    outages = await outages_overlapping(db, window)
+    return Summary(
+        range=time_range(window),
+        users=UserCounts(
+            total=users_total,
+            new=users_new,
+            active=active_users.get(0, 0),
+            active_day=active_users.get(1, 0),
+            active_week=active_users.get(2, 0),
+            active_month=active_users.get(3, 0),
+        ),
+        chats=ChatCounts(total=chats_total, new=chats_new, active=active_chats),
+        messages=MessageCounts(incoming=messages.messages_in, outgoing=messages.messages_out),
+        answers=AnswerStats(
+            answers=messages.messages_out,
+            by_fallback=messages.failovers,
+            fallback_share=ratio(messages.failovers, messages.messages_out),
+            latency_p50_ms=percentile(latency, 50),
+            latency_p95_ms=percentile(latency, 95),
+        ),
+        calls=call_stats(calls, first_tokens),
+        incidents=incident_stats(outages, window),
+        usage=usage_stats(calls),
+    )
+
+
+def incident_stats(outages: Sequence[Outage], window: Range) -> IncidentStats:
+    until = min(window.end, datetime.now(UTC))
+    return IncidentStats(
+        both_down=sum(1 for outage in outages if window.start <= outage.start < window.end),
+        both_down_seconds=sum(outage.seconds_within(window.start, until) for outage in outages),
+    )
+
+
+async def first_seen_counts(db: AsyncConnection, table: str, window: Range) -> tuple[int, int]:
+    """(entities first seen before ``to``, entities first seen in the window) of ``stats_users`` or ``stats_chats``."""
+    row = (
+        await db.execute(
+            text(f"""
+                SELECT (SELECT count(*) FROM {table} WHERE first_seen_at < :end),
+                       (SELECT count(*) FROM {table} WHERE first_seen_at >= :start AND first_seen_at < :end)
+            """),
+            {"start": window.start, "end": window.end},
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def outages_overlapping(db: AsyncConnection, window: Range) -> list[Outage]:
+    """Both-down incidents overlapping the window, with their true start and end (which may lie outside)."""
+    rows = await db.execute(
+        text("""
+            WITH since AS (
+                SELECT coalesce(max(at), '-infinity') AS at FROM model_events WHERE kind = :ends AND at < :start
+            )
+            SELECT at, kind FROM (
+                SELECT at, kind, id FROM model_events
+                WHERE kind IN (:starts, :ends) AND at >= (SELECT at FROM since) AND at < :end
+                UNION ALL
+                (SELECT at, kind, id FROM model_events WHERE kind = :ends AND at >= :end ORDER BY at, id LIMIT 1)
+            ) AS events
+            ORDER BY at, id
+        """),
+        {"start": window.start, "end": window.end, "starts": STARTS, "ends": ENDS},
+    )
+    outages = pair_events((at, kind) for at, kind in rows)
+    return [o for o in outages if o.start < window.end and (o.end is None or o.end > window.start)]
+
+
+async def time_series(db: AsyncConnection, window: Range, bucket: Bucket, zone: ZoneInfo) -> TimeSeries:
+    """One point per bucket of the window, in order, empty buckets included."""
+    buckets = periods(Span(window.start, window.end), bucket, zone)
+    tiles = tiles_for([period.covered for period in buckets])
+    messages = await message_totals(db, tiles)
+    calls = await call_totals(db, tiles)
+    latency = await histograms(db, tiles, of="answers")
+    active = await distinct_active(db, tiles)
+    points = []
+    for index, period in enumerate(buckets):
+        totals = messages.get(index, EMPTY)
+        bucket_calls = calls.get(index, [])
+        points.append(
+            SeriesPoint(
+                start=period.start,
+                end=period.end,
+                messages_in=totals.messages_in,
+                messages_out=totals.messages_out,
+                active_users=active.get(index, 0),
+                failovers=totals.failovers,
+                calls_total=sum(call.calls for call in bucket_calls),
+                calls_failed=sum(call.calls for call in bucket_calls if call.outcome not in NOT_FAILURES),
+                calls=calls_by_model(bucket_calls),
+                latency_p50_ms=percentile(latency.get(index, {}), 50),
+                latency_p95_ms=percentile(latency.get(index, {}), 95),
+                tokens=sum(call.prompt_tokens + call.completion_tokens for call in bucket_calls),
+                cost_usd=sum(call.cost for call in bucket_calls),
+            )
+        )
+    return TimeSeries(range=time_range(window), tz=zone.key, bucket=bucket, points=points)
+
+
+def calls_by_model(calls: Sequence[CallTotals]) -> list[CallCount]:
+    """Requests per (model, outcome), sorted."""
+    ordered = sorted(calls, key=lambda call: (call.model, call.outcome))
+    return [CallCount(model=call.model, outcome=call.outcome, calls=call.calls) for call in ordered]
