@@ -73,9 +73,35 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _api(args: argparse.Namespace) -> int:
+    from api.auth import InsecureConfiguration
+    from api.server import serve
+
+    try:
+        return serve(_settings())
+    except InsecureConfiguration as exc:
+        raise ConfigurationError(f"the stats API cannot start: {exc}") from None
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from db.seed import AlreadySeeded, SeedPlan, seed_configured_database
+
+    plan = SeedPlan(messages=args.messages, days=args.days, users=args.users, seed=args.seed)
+    try:
+        report = seed_configured_database(_settings(), plan)
+    except AlreadySeeded as exc:
+        raise ConfigurationError(str(exc)) from None
+    total = sum(report.rows.values())
+    print(", ".join(f"{count:,} {table}" for table, count in report.rows.items()))
+    print(f"{total:,} rows in {report.seconds:.1f} s: {report.rows_per_second:,.0f} rows/s")
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "bot": ("run the Telegram bot (long polling, or a webhook with UPDATES_MODE=webhook)", _bot),
     "migrate": ("apply the database migrations (to the newest revision by default)", _migrate),
+    "api": ("run the stats API (uvicorn on API_HOST:API_PORT; needs STATS_API_TOKEN)", _api),
+    "seed": ("fill the database with synthetic history (for demos and benchmarks)", _seed),
 }
 
 
@@ -88,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
         if name == "migrate":
             command.add_argument("revision", nargs="?", default="head", help="target revision (default: head)")
+        elif name == "seed":
+            command.add_argument("--messages", type=int, required=True, help="message rows to write, e.g. 10000000")
+            command.add_argument("--days", type=int, default=90, help="days of history, ending now (default: 90)")
+            command.add_argument("--users", type=int, default=None, help="users (default: one per 500 messages)")
+            command.add_argument("--seed", type=int, default=1, help="random seed: same seed, same rows (default: 1)")
     return parser
 
 
