@@ -1,0 +1,115 @@
+"""``assistant seed``: deterministic, consistent with the data contract, and counted by the rollups."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+import pytest
+
+from api.app import create_app
+from db.connect import to_asyncpg_dsn
+from db.migrate import upgrade
+from db.seed import AlreadySeeded, HistoryGenerator, SeedPlan, seed
+from tests.api.conftest import TOKEN, api_settings
+from tests.conftest import PostgresServer, create_test_database, drop_test_database
+
+pytestmark = pytest.mark.anyio
+
+PLAN = SeedPlan(messages=4_000, days=7, users=60, seed=5, end=datetime(2026, 6, 1, tzinfo=UTC))
+
+
+def test_the_same_seed_gives_the_same_rows() -> None:
+    def rows(plan: SeedPlan) -> list[object]:
+        generator = HistoryGenerator(plan)
+        batches = [(batch.messages, batch.calls) for batch in generator.batches(500)]
+        return [batches, generator.user_rows(), generator.chat_rows(), generator.event_rows(), generator.role_changes]
+
+    assert rows(PLAN) == rows(PLAN)
+    assert rows(PLAN) != rows(SeedPlan(messages=4_000, days=7, users=60, seed=6, end=PLAN.end))
+
+
+@pytest.fixture
+def seeded(postgres: PostgresServer) -> Iterator[str]:
+    name = create_test_database(postgres, prefix="seed")
+    url = postgres.url(name)
+    upgrade(url)
+    report = asyncio.run(seed(to_asyncpg_dsn(url), PLAN, batch_messages=1_500))
+    assert report.rows["messages"] == PLAN.messages and report.rows_per_second > 0
+    yield url
+    drop_test_database(postgres, name)
+
+
+async def test_seeded_rows_keep_the_data_contract(seeded: str) -> None:
+    db = await asyncpg.connect(to_asyncpg_dsn(seeded))
+    try:
+        orphans = await db.fetchval(
+            "SELECT count(*) FROM messages AS a LEFT JOIN messages AS q ON q.dedup_key = a.reply_to_key "
+            "WHERE a.direction = 'out' AND (q.id IS NULL OR q.chat_id <> a.chat_id OR q.created_at > a.created_at)"
+        )
+        fallback_answers = await db.fetch("SELECT DISTINCT model, is_fallback FROM messages WHERE direction = 'out'")
+        missing_users = await db.fetchval(
+            "SELECT count(DISTINCT user_id) FROM messages WHERE user_id NOT IN (SELECT id FROM users)"
+        )
+        stale_chats = await db.fetchval(
+            "SELECT count(*) FROM chats AS c "
+            "WHERE last_activity_at <> (SELECT max(created_at) FROM messages WHERE chat_id = c.id)"
+        )
+        wrong_roles = await db.fetchval(
+            "SELECT count(*) FROM chats AS c WHERE role IS DISTINCT FROM "
+            "(SELECT role FROM role_changes WHERE chat_id = c.id ORDER BY at DESC, id DESC LIMIT 1)"
+        )
+        events = await db.fetch("SELECT model, kind, from_state, to_state FROM model_events ORDER BY at, id")
+        cost_mismatch = await db.fetchval(
+            "SELECT count(*) FROM messages AS a WHERE direction = 'out' AND cost <> ("
+            "SELECT coalesce(sum(cost), 0) FROM llm_calls WHERE dedup_key LIKE replace(a.dedup_key, '-out', '-c%'))"
+        )
+    finally:
+        await db.close()
+    assert (orphans, missing_users, stale_chats, wrong_roles, cost_mismatch) == (0, 0, 0, 0, 0)
+    assert {(row["model"], row["is_fallback"]) for row in fallback_answers} == {
+        (PLAN.primary_model, False),
+        (PLAN.fallback_model, True),
+    }
+    state: dict[str, str] = {}
+    incident_open = False
+    for model, kind, from_state, to_state in events:
+        if kind == "breaker":
+            assert state.get(model, "closed") == from_state, (model, from_state, to_state)
+            state[model] = to_state
+        else:
+            assert (kind == "both_down") != incident_open
+            incident_open = kind == "both_down"
+    assert any(kind == "breaker" for _, kind, _, _ in events)
+
+
+async def test_the_rollups_count_every_seeded_row(seeded: str) -> None:
+    db = await asyncpg.connect(to_asyncpg_dsn(seeded))
+    try:
+        truth = await db.fetchrow(
+            "SELECT count(*) FILTER (WHERE direction = 'in') AS incoming, "
+            "count(*) FILTER (WHERE direction = 'out') AS outgoing, "
+            "count(*) FILTER (WHERE direction = 'out' AND is_fallback) AS failovers, "
+            "count(DISTINCT user_id) FILTER (WHERE direction = 'in') AS users FROM messages"
+        )
+        calls = await db.fetchrow("SELECT count(*) AS n, sum(cost)::float8 AS cost FROM llm_calls")
+    finally:
+        await db.close()
+    app = create_app(api_settings(), seeded)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    window = {"from": (PLAN.start - timedelta(days=1)).isoformat(), "to": (PLAN.end + timedelta(days=1)).isoformat()}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers) as c:
+        body = (await c.get("/api/v1/summary", params=window)).json()
+    await app.state.engine.dispose()
+    assert body["messages"] == {"incoming": truth["incoming"], "outgoing": truth["outgoing"]}
+    assert (body["answers"]["by_fallback"], body["users"]["active"]) == (truth["failovers"], truth["users"])
+    assert body["calls"]["total"] == calls["n"]
+    assert body["usage"]["cost_usd"] == pytest.approx(calls["cost"], rel=1e-9)
+
+
+async def test_seeding_twice_with_the_same_seed_is_refused(seeded: str) -> None:
+    with pytest.raises(AlreadySeeded, match="--seed 5"):
+        await seed(to_asyncpg_dsn(seeded), PLAN)
