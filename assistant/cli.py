@@ -97,11 +97,18 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _up(args: argparse.Namespace) -> int:
+    from assistant.up import run
+
+    return run(_settings(), args)
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "bot": ("run the Telegram bot (long polling, or a webhook with UPDATES_MODE=webhook)", _bot),
     "migrate": ("apply the database migrations (to the newest revision by default)", _migrate),
     "api": ("run the stats API (uvicorn on API_HOST:API_PORT; needs STATS_API_TOKEN)", _api),
     "seed": ("fill the database with synthetic history (for demos and benchmarks)", _seed),
+    "up": ("run everything on this machine: database, bot, stats API and dashboard (Ctrl-C stops all)", _up),
 }
 
 
@@ -119,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--days", type=int, default=90, help="days of history, ending now (default: 90)")
             command.add_argument("--users", type=int, default=None, help="users (default: one per 500 messages)")
             command.add_argument("--seed", type=int, default=1, help="random seed: same seed, same rows (default: 1)")
+        elif name == "up":
+            from assistant.up import add_arguments
+
+            add_arguments(command)
     return parser
 
 
