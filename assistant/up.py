@@ -243,35 +243,37 @@ class Output:
 # -- the dashboard's build -------------------------------------------------------------------------
 
 WEB_NOT_SOURCES = frozenset(
-    {
-        "node_modules",
-        ".next",
-        "test-results",
-        "playwright-report",
-        "coverage",
-        ".turbo",
-        "next-env.d.ts",
-        "Dockerfile",
-        ".dockerignore",
-    }
+    {"node_modules", ".next", "test-results", "playwright-report", "coverage", "next-env.d.ts", ".git"}
 )
-"""What in web/ is not an input of `next build` (its outputs, dependencies, test reports, container files)."""
+"""Without git: what in web/ is not an input of ``next build`` (outputs, dependencies, test reports)."""
 
 
-def newest_mtime(root: Path, skip: Iterable[str] = WEB_NOT_SOURCES) -> float:
-    """The newest modification time of any file under ``root``, outside the names in ``skip``."""
-    skipped = set(skip)
-    newest = 0.0
-    for directory, subdirectories, files in os.walk(root):
-        subdirectories[:] = [name for name in subdirectories if name not in skipped]
-        for name in files:
-            if name in skipped or name.endswith(".tsbuildinfo"):
-                continue
-            try:
-                newest = max(newest, (Path(directory) / name).stat().st_mtime)
-            except FileNotFoundError:  # removed while we looked
-                continue
-    return newest
+def web_sources(web_dir: Path) -> list[Path]:
+    """The dashboard's source files: what git tracks or would track there (its .gitignore decides).
+
+    Without git (an unpacked archive), every file outside :data:`WEB_NOT_SOURCES`.
+    """
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "."],
+            cwd=web_dir,
+            capture_output=True,
+            check=True,
+            timeout=30,
+        ).stdout
+        return [web_dir / name for name in listed.decode().split("\0") if name]
+    except (OSError, subprocess.SubprocessError):
+        pass
+    found: list[Path] = []
+    for directory, subdirectories, files in os.walk(web_dir):
+        subdirectories[:] = [name for name in subdirectories if name not in WEB_NOT_SOURCES]
+        found += [Path(directory) / name for name in files if name not in WEB_NOT_SOURCES]
+    return found
+
+
+def newest_mtime(paths: Iterable[Path]) -> float:
+    """The newest modification time among ``paths`` (files removed meanwhile are skipped)."""
+    return max((mtime for mtime in map(_mtime, paths) if mtime is not None), default=0.0)
 
 
 def _mtime(path: Path) -> float | None:
@@ -291,26 +293,7 @@ def web_install_needed(web_dir: Path) -> bool:
 def web_build_needed(web_dir: Path) -> bool:
     """``npm run build`` is due when there is no build or a source, the lock or the config is newer."""
     built = _mtime(web_dir / ".next" / "BUILD_ID")
-    return built is None or built < newest_mtime(web_dir)
-
-
-def standalone_server(web_dir: Path) -> Path | None:
-    """The standalone build's ``server.js`` (at the top, or one folder down if Next traced a wider root)."""
-    root = web_dir / ".next" / "standalone"
-    for candidate in (root / "server.js", root / web_dir.name / "server.js"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def complete_standalone(web_dir: Path, server: Path) -> None:
-    """Next leaves the static files out of the standalone folder: copy them next to ``server.js``."""
-    static = web_dir / ".next" / "static"
-    if static.is_dir():
-        shutil.copytree(static, server.parent / ".next" / "static", dirs_exist_ok=True)
-    public = web_dir / "public"
-    if public.is_dir():
-        shutil.copytree(public, server.parent / "public", dirs_exist_ok=True)
+    return built is None or built < newest_mtime(web_sources(web_dir))
 
 
 # -- the plan ---------------------------------------------------------------------------------------
@@ -555,7 +538,7 @@ async def supervise(
 
 
 class BuildWeb:
-    """The dashboard's ``npm ci`` and ``npm run build``, run before its first start; gives its server."""
+    """The dashboard's ``npm ci`` and ``npm run build``, run before its first start; then gives its server."""
 
     def __init__(
         self,
@@ -772,14 +755,10 @@ def build_plan(settings: Settings, args: argparse.Namespace, output: Output, env
 
 
 def web_child(settings: Settings, env: Mapping[str, str]) -> Child:
-    """The dashboard's production server: the standalone ``server.js`` (completed with its static files)."""
+    """The dashboard's production server, started its own way (``npm start``: the standalone server)."""
     server_env = {**env, "NODE_ENV": "production", "PORT": str(settings.web_port), "HOSTNAME": "127.0.0.1"}
     url = f"http://127.0.0.1:{settings.web_port}/"
-    server = standalone_server(WEB_DIR)
-    if server is None:  # a build without `output: "standalone"`
-        return Child("web", ["npm", "start", "--", "--hostname", "127.0.0.1"], server_env, WEB_DIR, url)
-    complete_standalone(WEB_DIR, server)
-    return Child("web", ["node", str(server)], server_env, server.parent, url)
+    return Child("web", ["npm", "start"], server_env, WEB_DIR, url)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
