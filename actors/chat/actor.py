@@ -160,18 +160,23 @@ class ChatActor(Actor[ChatMessage, None]):
     async def _generate(self, request: AnswerRequest, live: LiveText, incoming: Incoming) -> tuple[AnswerStream, bool]:
         """Stream the answer into ``live``; True in the result if the user pressed stop."""
         draft_id = incoming.update_id % 2_000_000_000 or 1
-        stopped = False
+        refused: ModelsUnavailable | RequestRefused | None = None
         async with self.deps.router.answer(request) as stream, anyio.create_task_group() as painter:
             painter.start_soon(live.paint)
             with self.deps.generations.running(self.chat_id, draft_id) as scope:
-                async for event in stream:
-                    if isinstance(event, TextDelta):
-                        live.append(event.text)
-                    elif isinstance(event, Restart):
-                        live.restart()
-            stopped = scope.cancelled_caught
+                try:
+                    async for event in stream:
+                        if isinstance(event, TextDelta):
+                            live.append(event.text)
+                        elif isinstance(event, Restart):
+                            live.restart()
+                except (ModelsUnavailable, RequestRefused) as exc:
+                    # Raised again below, outside the task groups, which would wrap it.
+                    refused = exc
             painter.cancel_scope.cancel()
-        return stream, stopped
+        if refused is not None:
+            raise refused
+        return stream, scope.cancelled_caught
 
     async def _deliver(
         self,
