@@ -33,9 +33,9 @@ from actors.chat.deps import ChatDeps, Generations
 from actors.http import Readiness, build_app, start_server
 from actors.i18n import Translator
 from actors.limits import UserRateLimiter
-from actors.llm.breaker import BreakerConfig
+from actors.llm.breaker import BreakerConfig, BreakerState
 from actors.llm.client import LLMClient
-from actors.llm.health import IncidentState, ModelHealth, ModelHealthActor, Snapshot
+from actors.llm.health import IncidentState, ModelHealthActor
 from actors.llm.router import CallReport, ModelRouter, ModelSlot
 from actors.llm.schema import ModelEndpoint
 from actors.metrics import BotMetrics, RuntimeMetrics
@@ -217,9 +217,14 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
             metrics.both_down.inc()
         _tell(persistence, record)
 
+    board: dict[str, BreakerState] = {}
     health = system.spawn(
         lambda: ModelHealthActor(
-            breaker_config(settings), store_event, on_transition=metrics.breaker_moved, incidents=incidents
+            breaker_config(settings),
+            store_event,
+            on_transition=metrics.breaker_moved,
+            incidents=incidents,
+            board=board,
         ),
         kind="model-health",
     )
@@ -285,16 +290,7 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
     dispatcher = Dispatcher()
     dispatcher.include_router(build_router(gateway))
     intake = Intake(bot, dispatcher, persistence, store, on_update=metrics.update_received)
-    breakers: dict[str, Any] = {}
-
-    async def refresh_breakers() -> None:
-        while True:
-            rows: list[ModelHealth] = await health.ask(Snapshot(), timeout=5)  # type: ignore[assignment]
-            for health_row in rows:
-                breakers[health_row.model] = health_row.breaker.state
-            await anyio.sleep(1)
-
-    metrics.watch(system, status, lambda: list(breakers.items()), lambda: courier.retries)
+    metrics.watch(system, status, lambda: list(board.items()), lambda: courier.retries)
 
     def readiness() -> Readiness:
         return _readiness(settings, system, intake, status, incidents)
@@ -303,7 +299,6 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
     log.info("metrics and health on http://%s:%d", settings.bot_http_host, settings.bot_http_port)
     try:
         async with anyio.create_task_group() as tg:
-            tg.start_soon(refresh_breakers)
             stop = anyio.Event()
             tg.start_soon(_watch_signals, system, stop)
             tg.start_soon(_watch_system, system, stop)
@@ -353,7 +348,7 @@ async def _watch_system(system: ActorSystem, stop: anyio.Event) -> None:
 def _readiness(
     settings: Settings, system: ActorSystem, intake: Intake, status: PersistenceStatus, incidents: IncidentState
 ) -> Readiness:
-    receiving = intake.polling and (time.monotonic() - intake.last_poll_ok) < intake.poll_timeout + 45
+    receiving = intake.polling and time.monotonic() < intake.healthy_until
     if settings.updates_mode is UpdatesMode.WEBHOOK:
         receiving = intake.polling
     checks = {

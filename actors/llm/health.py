@@ -91,6 +91,7 @@ class ModelHealthActor(Actor[HealthMessage, object]):
         clock: Callable[[], float] = time.monotonic,
         on_transition: Callable[[str, Transition], None] | None = None,
         incidents: IncidentState | None = None,
+        board: dict[str, BreakerState] | None = None,
     ) -> None:
         self.config = config
         self.record_event = record_event
@@ -98,11 +99,14 @@ class ModelHealthActor(Actor[HealthMessage, object]):
         self.on_transition = on_transition
         self.breakers: dict[str, CircuitBreaker] = {}
         self.incidents = incidents or IncidentState()
+        self.board = board if board is not None else {}
+        """Every model's current state, shared with the metrics exporter (updated here only)."""
 
     def breaker(self, model: str) -> CircuitBreaker:
         breaker = self.breakers.get(model)
         if breaker is None:
             breaker = self.breakers[model] = CircuitBreaker(self.config)
+            self.board[model] = breaker.state
         return breaker
 
     async def receive(self, message: HealthMessage) -> object:
@@ -157,6 +161,7 @@ class ModelHealthActor(Actor[HealthMessage, object]):
                     at=datetime.now(UTC),
                 )
             )
+            self.board[model] = transition.to_state
             if self.on_transition is not None:
                 self.on_transition(model, transition)
 
@@ -182,7 +187,3 @@ class ModelHealthActor(Actor[HealthMessage, object]):
         )
         for listener in self.incidents.listeners:
             listener()
-
-
-def is_open(state: BreakerState) -> bool:
-    return state is not BreakerState.CLOSED

@@ -57,7 +57,8 @@ class Intake:
         self.poll_timeout = poll_timeout
         self.on_update = on_update
         self.watermark = -1
-        self.last_poll_ok = 0.0
+        self.healthy_until = 0.0
+        """Monotonic time until which updates are known to be arriving (readiness)."""
         self.polling = False
 
     async def replay_pending(self) -> int:
@@ -84,6 +85,9 @@ class Intake:
         backoff = 1.0
         self.polling = True
         while True:
+            if backoff == 1.0:
+                # The previous call worked: this one may wait the whole long-poll timeout.
+                self.healthy_until = time.monotonic() + self.poll_timeout + 20
             try:
                 updates = await self.bot.get_updates(
                     offset=offset,
@@ -105,7 +109,6 @@ class Intake:
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
             backoff = 1.0
-            self.last_poll_ok = time.monotonic()
             if updates:
                 await self.accept(updates)
                 offset = updates[-1].update_id + 1
@@ -115,7 +118,6 @@ class Intake:
         fresh = [u for u in updates if u.update_id > self.watermark]
         if not fresh:
             return
-        self.last_poll_ok = time.monotonic()
         records = [InboxReceived(u.update_id, update_payload(u)) for u in fresh]
         await self.persistence.ask(Durable(records), timeout=60)
         self.watermark = fresh[-1].update_id
