@@ -384,26 +384,32 @@ async def _pump(stream: anyio.abc.ByteReceiveStream, name: str, output: Output) 
         output.line(name, line)
 
 
+async def _first(*waits: Callable[[], Awaitable[object]]) -> None:
+    """Wait until the first of ``waits`` returns; cancel the others."""
+    import anyio
+
+    async with anyio.create_task_group() as tg:
+
+        async def run(wait: Callable[[], Awaitable[object]]) -> None:
+            await wait()
+            tg.cancel_scope.cancel()
+
+        for wait in waits:
+            tg.start_soon(run, wait)
+
+
 async def _stop_process(process: anyio.abc.Process, state: State, deadline: float) -> None:
     """SIGTERM to the child's process group; SIGKILL after ``deadline`` seconds or a second Ctrl-C."""
     import anyio
 
+    async def too_late() -> None:
+        with anyio.move_on_after(deadline):
+            await state.hurry.wait()
+        _signal_group(process.pid, signal.SIGKILL)
+        await process.wait()
+
     _signal_group(process.pid, signal.SIGTERM)
-    async with anyio.create_task_group() as tg:
-
-        async def exited() -> None:
-            await process.wait()
-            tg.cancel_scope.cancel()
-
-        async def too_late() -> None:
-            with anyio.move_on_after(deadline):
-                await state.hurry.wait()
-            _signal_group(process.pid, signal.SIGKILL)
-            await process.wait()
-            tg.cancel_scope.cancel()
-
-        tg.start_soon(exited)
-        tg.start_soon(too_late)
+    await _first(process.wait, too_late)
     # Whatever the child left in its group (an npm script's workers) goes with it.
     _signal_group(process.pid, signal.SIGKILL)
 
@@ -422,7 +428,7 @@ async def run_child(
     output: Output,
     state: State,
     deadline: float,
-    on_start: Callable[[int], None] | None = None,
+    announce: bool = False,
 ) -> int | None:
     """Run one child to its end with prefixed output; stop it when ``state.stop`` is set.
 
@@ -441,11 +447,12 @@ async def run_child(
         cwd=cwd,
         start_new_session=True,
     )
+    if announce:
+        output.say(f"started {name} (pid {process.pid})")
     stopped_by_us = False
     pumped = anyio.Event()
     try:
         async with anyio.create_task_group() as tg:
-            assert process.stdout is not None
 
             async def pump() -> None:
                 assert process.stdout is not None
@@ -453,20 +460,7 @@ async def run_child(
                 pumped.set()
 
             tg.start_soon(pump)
-            if on_start is not None:
-                on_start(process.pid)
-            async with anyio.create_task_group() as race:
-
-                async def exited() -> None:
-                    await process.wait()
-                    race.cancel_scope.cancel()
-
-                async def stopping() -> None:
-                    await state.stop.wait()
-                    race.cancel_scope.cancel()
-
-                race.start_soon(exited)
-                race.start_soon(stopping)
+            await _first(process.wait, state.stop.wait)
             if process.returncode is None:
                 stopped_by_us = True
                 with anyio.CancelScope(shield=True):
@@ -504,10 +498,6 @@ async def supervise(
     restarts: list[float] = []
     while not state.stop.is_set():
         started = time.monotonic()
-
-        def announce(pid: int, name: str = child.name) -> None:
-            output.say(f"started {name} (pid {pid})")
-
         code = await run_child(
             child.name,
             child.command,
@@ -516,7 +506,7 @@ async def supervise(
             output=output,
             state=state,
             deadline=deadline,
-            on_start=announce,
+            announce=True,
         )
         if state.stop.is_set() or code is None:
             return
@@ -537,46 +527,28 @@ async def supervise(
             await state.stop.wait()
 
 
-class BuildWeb:
-    """The dashboard's ``npm ci`` and ``npm run build``, run before its first start; then gives its server."""
-
-    def __init__(
-        self,
-        commands: list[list[str]],
-        env: Mapping[str, str],
-        server: Callable[[], Child],
-        output: Output,
-        state: State,
-        deadline: float,
-    ) -> None:
-        self.commands = commands
-        self.env = env
-        self.server = server
-        self.output = output
-        self.state = state
-        self.deadline = deadline
-
-    async def __call__(self) -> Child | None:
-        for command in self.commands:
-            self.output.say(f"web: {' '.join(command)} (in {WEB_DIR})")
-            code = await run_child(
-                "web",
-                command,
-                env=self.env,
-                cwd=WEB_DIR,
-                output=self.output,
-                state=self.state,
-                deadline=self.deadline,
+async def build_web(
+    commands: list[list[str]],
+    env: Mapping[str, str],
+    server: Callable[[], Child],
+    *,
+    output: Output,
+    state: State,
+    deadline: float,
+) -> Child | None:
+    """The dashboard's ``npm ci`` and ``npm run build``, before its first start; then its server (None: failed)."""
+    for command in commands:
+        output.say(f"web: {' '.join(command)} (in {WEB_DIR})")
+        code = await run_child("web", command, env=env, cwd=WEB_DIR, output=output, state=state, deadline=deadline)
+        if code is None:
+            return None
+        if code != 0:
+            state.fail(
+                f"`{' '.join(command)}` failed with {describe_exit(code)} (see the web lines above); "
+                "fix it, or run without the dashboard: assistant up --no-web"
             )
-            if code is None:
-                return None
-            if code != 0:
-                self.state.fail(
-                    f"`{' '.join(command)}` failed with {describe_exit(code)} (see the web lines above); "
-                    "fix it, or run without the dashboard: assistant up --no-web"
-                )
-                return None
-        return self.server()
+            return None
+    return server()
 
 
 async def announce_ready(name: str, url: str, output: Output) -> None:
@@ -618,11 +590,15 @@ class Database:
     """Stops the embedded server; None when DATABASE_URL points elsewhere."""
 
 
+def uses_embedded_database(settings: Settings) -> bool:
+    return settings.database_url is None or not settings.database_url.get_secret_value().strip()
+
+
 def open_database(settings: Settings) -> Database:
     """``DATABASE_URL`` if set, else the embedded PostgreSQL, kept running until :attr:`Database.stop`."""
     from db.connect import resolve_database_url
 
-    if settings.database_url is not None and settings.database_url.get_secret_value().strip():
+    if not uses_embedded_database(settings):
         return Database(resolve_database_url(settings), None)
     from db.embedded import EmbeddedPostgres
 
@@ -644,7 +620,7 @@ async def run_plan(plan: Plan, output: Output, policy: RestartPolicy) -> int:
     async with anyio.create_task_group() as tg:
         await tg.start(watch_signals, state, output)
         try:
-            if plan.settings.database_url is None or not plan.settings.database_url.get_secret_value().strip():
+            if uses_embedded_database(plan.settings):
                 output.say(f"starting the embedded PostgreSQL (data in {plan.settings.embedded_postgres_dir})")
             database = await anyio.to_thread.run_sync(open_database, plan.settings)
             if not state.stop.is_set():
@@ -683,7 +659,10 @@ async def _run_children(
         if plan.web is not None:
             web_server = partial(web_child, plan.settings, plan.web_env)
             if plan.web_build:
-                supervisors.start_soon(run, BuildWeb(plan.web_build, plan.web_env, web_server, output, state, deadline))
+                build = partial(
+                    build_web, plan.web_build, plan.web_env, web_server, output=output, state=state, deadline=deadline
+                )
+                supervisors.start_soon(run, build)
             else:
                 supervisors.start_soon(run, web_server())
             announcements.start_soon(announce_ready, "dashboard", plan.web, output)
