@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import queries
@@ -41,16 +42,23 @@ async def connection(request: Request) -> AsyncIterator[AsyncConnection]:
 
 
 Db = Annotated[AsyncConnection, Depends(connection)]
+
+
+def json_response(model: BaseModel) -> Response:
+    """The model as JSON, built and validated once (FastAPI would validate a returned model again)."""
+    return Response(model.model_dump_json(by_alias=True), media_type="application/json")
+
+
 Window = Annotated[Range, Depends(time_range)]
 
 
-@router.get("/summary", summary="Headline figures of a time range")
-async def get_summary(window: Window, db: Db) -> Summary:
+@router.get("/summary", summary="Headline figures of a time range", response_model=Summary)
+async def get_summary(window: Window, db: Db) -> Response:
     """Users, chats, messages, answers, model requests, incidents, tokens and cost in ``[from, to)``."""
-    return await queries.summary(db, window)
+    return json_response(await queries.summary(db, window))
 
 
-@router.get("/timeseries", summary="Figures per minute, hour or day")
+@router.get("/timeseries", summary="Figures per minute, hour or day", response_model=TimeSeries)
 async def get_time_series(
     window: Window,
     db: Db,
@@ -58,13 +66,13 @@ async def get_time_series(
     bucket: Annotated[
         Bucket, Query(description="Bucket size: `minute` (ranges up to 2 days), `hour` (125 days) or `day`.")
     ] = Bucket.HOUR,
-) -> TimeSeries:
+) -> Response:
     """Every bucket of the range in order, aligned to local time in ``tz``."""
     check_bucket_count(window, bucket)
-    return await queries.time_series(db, window, bucket, zone)
+    return json_response(await queries.time_series(db, window, bucket, zone))
 
 
-@router.get("/dialogs", summary="Dialogs by latest activity")
+@router.get("/dialogs", summary="Dialogs by latest activity", response_model=DialogPage)
 async def list_dialogs(
     db: Db,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).")] = 50,
@@ -81,16 +89,18 @@ async def list_dialogs(
         str | None,
         Query(max_length=200, description="Find dialogs with a message containing this text (any case)."),
     ] = None,
-) -> DialogPage:
+) -> Response:
     """Newest activity first; walk the pages with ``cursor``. New activity does not shift the pages ahead."""
-    return await queries.dialogs(
+    page = await queries.dialogs(
         db, limit=limit, cursor=cursor, name_or_id=search_text(q, "q"), message_text=search_text(text, "text")
     )
+    return json_response(page)
 
 
 @router.get(
     "/dialogs/{chat_id}/messages",
     summary="One dialog's messages",
+    response_model=DialogMessages,
     responses={404: {"model": ErrorMessage, "description": "No such chat."}},
 )
 async def dialog_messages(
@@ -98,25 +108,25 @@ async def dialog_messages(
     chat_id: Annotated[int, Path(ge=BIGINT_MIN, le=BIGINT_MAX, description="Telegram chat id.")],
     limit: Annotated[int, Query(ge=1, le=500, description="Page size (at most 500).")] = 100,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
-) -> DialogMessages:
+) -> Response:
     """The chat, then its messages newest first, with the model, latency and cost of every answer."""
     found = await queries.dialog_messages(db, chat_id, limit=limit, cursor=cursor)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no chat {chat_id}")
-    return found
+    return json_response(found)
 
 
-@router.get("/users/top", summary="Top users by messages and by cost")
+@router.get("/users/top", summary="Top users by messages and by cost", response_model=TopUsers)
 async def top_users(
     window: Window,
     db: Db,
     limit: Annotated[int, Query(ge=1, le=100, description="Length of each list (at most 100).")] = 10,
-) -> TopUsers:
+) -> Response:
     """The users who wrote most, and those who cost most, in ``[from, to)``."""
-    return await queries.top_users(db, window, limit=limit)
+    return json_response(await queries.top_users(db, window, limit=limit))
 
 
-@router.get("/models", summary="Model health: breaker states, requests, events, incidents")
+@router.get("/models", summary="Model health: breaker states, requests, events, incidents", response_model=ModelsReport)
 async def models(
     request: Request,
     window: Window,
@@ -124,14 +134,14 @@ async def models(
     events: Annotated[
         int, Query(ge=0, le=200, description="How many of each model's latest events in the range to list.")
     ] = 20,
-) -> ModelsReport:
+) -> Response:
     """Each model's current breaker state, its requests by outcome and events in the range, and the incidents."""
     settings = request.app.state.settings
     configured = {settings.llm_primary_model: "primary", settings.llm_fallback_model: "fallback"}
-    return await queries.models(db, window, configured=configured, events_per_model=events)
+    return json_response(await queries.models(db, window, configured=configured, events_per_model=events))
 
 
-@router.get("/roles", summary="Usage by role")
-async def roles(window: Window, db: Db) -> RolesReport:
+@router.get("/roles", summary="Usage by role", response_model=RolesReport)
+async def roles(window: Window, db: Db) -> Response:
     """Answers, requests, tokens and cost per role in the range; switches to it; chats using it now."""
-    return await queries.roles(db, window)
+    return json_response(await queries.roles(db, window))

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.params import Range
-from api.queries.rollups import TILES, RoleTotals, call_totals, role_totals, rows_in_tiles, tile_params
+from api.queries.rollups import TILES, RoleTotals, call_totals, fetch_tiles, role_totals, rows_in_tiles
 from api.queries.stats import NOT_FAILURES, outages_overlapping, ratio, time_range
 from api.schemas import (
     BreakerState,
@@ -32,9 +32,9 @@ ACTIVITY_COLUMNS = "user_id, messages_in, messages_out, calls, tokens, cost"
 
 async def top_users(db: AsyncConnection, window: Range, *, limit: int) -> TopUsers:
     """The ``limit`` users with most messages sent, and with the highest cost, in the window."""
-    params: dict[str, Any] = {**tile_params(tiles_for([Span(window.start, window.end)])), "limit": limit}
-    rows = await db.execute(
-        text(f"""
+    rows = await fetch_tiles(
+        db,
+        f"""
             WITH {TILES},
             totals AS (
                 SELECT a.user_id, sum(a.messages_in) AS messages_in, sum(a.messages_out) AS messages_out,
@@ -44,25 +44,31 @@ async def top_users(db: AsyncConnection, window: Range, *, limit: int) -> TopUse
             ),
             ranked AS (
                 (SELECT 'messages' AS list, * FROM totals WHERE messages_in > 0
-                 ORDER BY messages_in DESC, user_id LIMIT :limit)
+                 ORDER BY messages_in DESC, user_id LIMIT $5)
                 UNION ALL
-                (SELECT 'cost' AS list, * FROM totals WHERE cost > 0 ORDER BY cost DESC, user_id LIMIT :limit)
+                (SELECT 'cost' AS list, * FROM totals WHERE cost > 0 ORDER BY cost DESC, user_id LIMIT $5)
             )
             SELECT r.*, u.username, u.first_name, u.last_name
             FROM ranked AS r LEFT JOIN users AS u ON u.id = r.user_id
-        """),
-        params,
+        """,
+        tiles_for([Span(window.start, window.end)]),
+        limit,
     )
     lists: dict[str, list[UserUsage]] = {"messages": [], "cost": []}
     for row in rows:
-        lists[row.list].append(
+        lists[row["list"]].append(
             UserUsage(
-                user=UserRef(id=row.user_id, username=row.username, first_name=row.first_name, last_name=row.last_name),
-                messages_in=int(row.messages_in),
-                messages_out=int(row.messages_out),
-                calls=int(row.calls),
-                tokens=int(row.tokens),
-                cost_usd=float(row.cost),
+                user=UserRef(
+                    id=row["user_id"],
+                    username=row["username"],
+                    first_name=row["first_name"],
+                    last_name=row["last_name"],
+                ),
+                messages_in=int(row["messages_in"]),
+                messages_out=int(row["messages_out"]),
+                calls=int(row["calls"]),
+                tokens=int(row["tokens"]),
+                cost_usd=float(row["cost"]),
             )
         )
     by_messages = sorted(lists["messages"], key=lambda usage: (-usage.messages_in, usage.user.id))
@@ -76,7 +82,8 @@ async def models(
     """Breaker state now, requests by outcome and events in the window, per model; incidents in the window."""
     tiles = tiles_for([Span(window.start, window.end)])
     outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for call in (await call_totals(db, tiles)).get(0, []):
+    requests = await call_totals(db, tiles)
+    for call in requests[0].totals() if 0 in requests else []:
         outcomes[call.model][call.outcome] += call.calls
     states = {
         row.model: row

@@ -4,28 +4,28 @@ Every query takes the tiles as four parallel arrays and joins each rollup table 
 ``period_minutes = grain AND period_start >= start AND period_start < end``:
 one index range scan per tile. Results are keyed by the tiles' ``index`` (the
 bucket of a series, or the window of a summary).
+
+These queries return thousands of rows for a long series, so they go straight to
+asyncpg (inside the request's transaction): SQLAlchemy's row objects would cost
+more than the queries themselves.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.histogram import add_packed
 from api.timeranges import Tile
 from db.rollups import BITMAP_BITS, CHATS_KIND, USERS_KIND
 
 TILES = """
 tiles AS (
-    SELECT * FROM unnest(
-        CAST(:tile_index AS integer[]), CAST(:tile_grain AS integer[]),
-        CAST(:tile_start AS timestamptz[]), CAST(:tile_end AS timestamptz[])
-    ) AS t(i, grain, s, e)
+    SELECT * FROM unnest($1::integer[], $2::integer[], $3::timestamptz[], $4::timestamptz[]) AS t(i, grain, s, e)
 )"""
 
 
@@ -43,30 +43,51 @@ def rows_in_tiles(table: str, alias: str, columns: str, condition: str = "TRUE")
     ) AS {alias}"""
 
 
-def tile_params(tiles: Sequence[Tile]) -> dict[str, Any]:
-    return {
-        "tile_index": [tile.index for tile in tiles],
-        "tile_grain": [tile.period_minutes for tile in tiles],
-        "tile_start": [tile.start for tile in tiles],
-        "tile_end": [tile.end for tile in tiles],
-    }
+async def fetch_tiles(db: AsyncConnection, sql: str, tiles: Sequence[Tile], *args: Any) -> list[Any]:
+    """Run ``sql`` (which starts with the tiles CTE, ``$1``-``$4``) on the request's connection."""
+    raw = await db.get_raw_connection()
+    tile_arrays = (
+        [tile.index for tile in tiles],
+        [tile.period_minutes for tile in tiles],
+        [tile.start for tile in tiles],
+        [tile.end for tile in tiles],
+    )
+    driver: Any = raw.driver_connection
+    rows: list[Any] = await driver.fetch(sql, *tile_arrays, *args)
+    return rows
 
 
-@dataclass(frozen=True)
+@dataclass
 class MessageTotals:
     messages_in: int = 0
     messages_out: int = 0
     failovers: int = 0
+    latency: list[int] = field(default_factory=list)
+    """Answer latency histogram, packed (see ``api.histogram.percentiles``)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class CallTotals:
+    """Requests of one model with one outcome."""
+
     model: str
     outcome: str
-    calls: int
-    prompt_tokens: int
-    completion_tokens: int
-    cost: float
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: Decimal = field(default_factory=Decimal)
+
+
+@dataclass
+class CallsAt:
+    """Requests of one tile index: per model and outcome, and the time-to-first-token histogram."""
+
+    by_model: dict[tuple[str, str], CallTotals] = field(default_factory=dict)
+    first_tokens: list[int] = field(default_factory=list)
+
+    def totals(self) -> list[CallTotals]:
+        """Sorted by model, then outcome."""
+        return [self.by_model[key] for key in sorted(self.by_model)]
 
 
 @dataclass(frozen=True)
@@ -79,72 +100,59 @@ class RoleTotals:
 
 
 async def message_totals(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[int, MessageTotals]:
-    rows = await db.execute(
-        text(f"""
-            WITH {TILES}
-            SELECT t.i, sum(r.messages_in), sum(r.messages_out), sum(r.failovers)
-            FROM {rows_in_tiles("stats_messages", "r", "messages_in, messages_out, failovers")}
-            GROUP BY 1
-        """),
-        tile_params(tiles),
+    """Messages, failovers and the answer latency histogram per index (summed here: one row per period)."""
+    columns = "messages_in, messages_out, failovers, latency_hist"
+    rows = await fetch_tiles(
+        db, f"WITH {TILES} SELECT t.i, r.* FROM {rows_in_tiles('stats_messages', 'r', columns)}", tiles
     )
-    return {index: MessageTotals(int(n_in), int(n_out), int(failovers)) for index, n_in, n_out, failovers in rows}
+    result: dict[int, MessageTotals] = defaultdict(MessageTotals)
+    for index, messages_in, messages_out, failovers, latency in rows:
+        totals = result[index]
+        totals.messages_in += messages_in
+        totals.messages_out += messages_out
+        totals.failovers += failovers
+        totals.latency += latency
+    return result
 
 
-async def call_totals(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[int, list[CallTotals]]:
-    """``{index: [totals per model and outcome]}``."""
-    rows = await db.execute(
-        text(f"""
-            WITH {TILES}
-            SELECT t.i, r.model, r.outcome, sum(r.calls), sum(r.prompt_tokens), sum(r.completion_tokens),
-                   sum(r.cost)::float8
-            FROM {rows_in_tiles("stats_calls", "r", "model, outcome, calls, prompt_tokens, completion_tokens, cost")}
-            GROUP BY 1, 2, 3
-        """),
-        tile_params(tiles),
+async def call_totals(db: AsyncConnection, tiles: Sequence[Tile], *, first_tokens: bool = True) -> dict[int, CallsAt]:
+    """Requests per index by model and outcome, and (unless not wanted) the time-to-first-token histogram."""
+    columns = "model, outcome, calls, prompt_tokens, completion_tokens, cost" + (", ttft_hist" if first_tokens else "")
+    rows = await fetch_tiles(
+        db, f"WITH {TILES} SELECT t.i, r.* FROM {rows_in_tiles('stats_calls', 'r', columns)}", tiles
     )
-    result: dict[int, list[CallTotals]] = defaultdict(list)
-    for index, model, outcome, calls, prompt, completion, cost in rows:
-        result[index].append(CallTotals(model, outcome, int(calls), int(prompt), int(completion), cost))
+    result: dict[int, CallsAt] = defaultdict(CallsAt)
+    for row in rows:
+        index, model, outcome = row[0], row[1], row[2]
+        at = result[index]
+        totals = at.by_model.get((model, outcome))
+        if totals is None:
+            totals = at.by_model[model, outcome] = CallTotals(model, outcome)
+        totals.calls += row[3]
+        totals.prompt_tokens += row[4]
+        totals.completion_tokens += row[5]
+        totals.cost += row[6]
+        if first_tokens:
+            at.first_tokens += row[7]
     return result
 
 
 async def role_totals(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[str, RoleTotals]:
     """``{role: totals}`` over all the tiles; ``''`` for rows without a role."""
-    rows = await db.execute(
-        text(f"""
-            WITH {TILES}
+    columns = "role, answers, calls, prompt_tokens, completion_tokens, cost"
+    rows = await fetch_tiles(
+        db,
+        f"""WITH {TILES}
             SELECT r.role, sum(r.answers), sum(r.calls), sum(r.prompt_tokens), sum(r.completion_tokens),
                    sum(r.cost)::float8
-            FROM {rows_in_tiles("stats_roles", "r", "role, answers, calls, prompt_tokens, completion_tokens, cost")}
-            GROUP BY 1
-        """),
-        tile_params(tiles),
+            FROM {rows_in_tiles("stats_roles", "r", columns)}
+            GROUP BY 1""",
+        tiles,
     )
     return {
         role: RoleTotals(int(answers), int(calls), int(prompt), int(completion), cost)
         for role, answers, calls, prompt, completion, cost in rows
     }
-
-
-async def histograms(db: AsyncConnection, tiles: Sequence[Tile], *, of: str) -> dict[int, dict[int, int]]:
-    """Merged latency histograms ``{index: {bin: count}}``: ``of`` is ``answers`` or ``first_tokens``.
-
-    The arrays are merged here rather than in SQL: unnesting them into rows and
-    grouping costs the database more than decoding the packed integers costs Python.
-    """
-    table, column = {"answers": ("stats_messages", "latency_hist"), "first_tokens": ("stats_calls", "ttft_hist")}[of]
-    rows = await db.execute(
-        text(f"""
-            WITH {TILES}
-            SELECT t.i, h.{column} FROM {rows_in_tiles(table, "h", column, f"cardinality(r.{column}) > 0")}
-        """),
-        tile_params(tiles),
-    )
-    result: dict[int, dict[int, int]] = defaultdict(dict)
-    for index, packed in rows:
-        add_packed(result[index], packed)
-    return result
 
 
 async def distinct_active(db: AsyncConnection, tiles: Sequence[Tile], *, chats: bool = False) -> dict[int, int]:
@@ -168,23 +176,22 @@ async def distinct_active(db: AsyncConnection, tiles: Sequence[Tile], *, chats: 
 
 async def _count_ids(db: AsyncConnection, tiles: Sequence[Tile], *, chats: bool) -> dict[int, int]:
     column = "chat_id" if chats else "user_id"
-    rows = await db.execute(
-        text(f"""
-            WITH {TILES}
+    rows = await fetch_tiles(
+        db,
+        f"""WITH {TILES}
             SELECT t.i, count(DISTINCT a.id)
             FROM {rows_in_tiles("stats_activity", "a", f"{column} AS id", f"r.messages_in > 0 AND r.{column} <> 0")}
-            GROUP BY 1
-        """),
-        tile_params(tiles),
+            GROUP BY 1""",
+        tiles,
     )
-    return {index: int(count) for index, count in rows}
+    return {index: count for index, count in rows}
 
 
 async def _union_bitmaps(db: AsyncConnection, tiles: Sequence[Tile], *, chats: bool) -> dict[int, int]:
     kind, column, entities = (CHATS_KIND, "chat_id", "stats_chats") if chats else (USERS_KIND, "user_id", "stats_users")
-    rows = await db.execute(
-        text(f"""
-            WITH {TILES},
+    rows = await fetch_tiles(
+        db,
+        f"""WITH {TILES},
             coarse AS (
                 SELECT t.i, b.chunk, bit_or(b.bits) AS bits
                 FROM {rows_in_tiles("stats_activity_bits", "b", "chunk, bits", f"r.kind = {kind} AND t.grain > 1")}
@@ -205,8 +212,7 @@ async def _union_bitmaps(db: AsyncConnection, tiles: Sequence[Tile], *, chats: b
                 FROM (SELECT * FROM coarse UNION ALL SELECT * FROM fine) AS both_grains
                 GROUP BY 1, 2
             )
-            SELECT i, sum(bit_count(bits)) FROM merged GROUP BY 1
-        """),
-        tile_params(tiles),
+            SELECT i, sum(bit_count(bits))::bigint FROM merged GROUP BY 1""",
+        tiles,
     )
-    return {index: int(count) for index, count in rows}
+    return {index: count for index, count in rows}

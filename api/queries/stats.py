@@ -4,31 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.histogram import percentile
+from api.histogram import percentiles
 from api.incidents import ENDS, STARTS, Outage, pair_events
 from api.params import Range
 from api.queries.rollups import (
+    CallsAt,
     CallTotals,
     MessageTotals,
     call_totals,
     distinct_active,
-    histograms,
     message_totals,
 )
 from api.schemas import (
     AnswerStats,
     Bucket,
-    CallCount,
     CallStats,
     ChatCounts,
     IncidentStats,
     MessageCounts,
-    SeriesPoint,
     Summary,
     TimeRange,
     TimeSeries,
@@ -49,7 +49,9 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def call_stats(calls: Sequence[CallTotals], first_tokens: dict[int, int]) -> CallStats:
+def call_stats(calls: Sequence[CallTotals], first_tokens: list[int]) -> CallStats:
+    """Request counts by kind of outcome, and time-to-first-token percentiles."""
+    ttft_p50, ttft_p95 = percentiles(first_tokens, (50, 95))
     total = sum(call.calls for call in calls)
     ok = sum(call.calls for call in calls if call.outcome == "ok")
     cancelled = sum(call.calls for call in calls if call.outcome == "cancelled")
@@ -60,8 +62,8 @@ def call_stats(calls: Sequence[CallTotals], first_tokens: dict[int, int]) -> Cal
         failed=failed,
         cancelled=cancelled,
         failure_rate=ratio(failed, total - cancelled),
-        ttft_p50_ms=percentile(first_tokens, 50),
-        ttft_p95_ms=percentile(first_tokens, 95),
+        ttft_p50_ms=ttft_p50,
+        ttft_p95_ms=ttft_p95,
     )
 
 
@@ -72,7 +74,7 @@ def usage_stats(calls: Sequence[CallTotals]) -> UsageStats:
         prompt_tokens=prompt,
         completion_tokens=completion,
         total_tokens=prompt + completion,
-        cost_usd=sum(call.cost for call in calls),
+        cost_usd=float(sum((call.cost for call in calls), start=Decimal(0))),
     )
 
 
@@ -82,14 +84,14 @@ async def summary(db: AsyncConnection, window: Range) -> Summary:
     ranges = [Span(window.start, end), Span(end - DAY, end), Span(end - 7 * DAY, end), Span(end - 30 * DAY, end)]
     tiles = tiles_for(ranges[:1])
     messages = (await message_totals(db, tiles)).get(0, MessageTotals())
-    calls = (await call_totals(db, tiles)).get(0, [])
-    latency = (await histograms(db, tiles, of="answers")).get(0, {})
-    first_tokens = (await histograms(db, tiles, of="first_tokens")).get(0, {})
+    requests = (await call_totals(db, tiles)).get(0, CallsAt())
+    calls = requests.totals()
     active_users = await distinct_active(db, tiles_for(ranges))
     active_chats = (await distinct_active(db, tiles, chats=True)).get(0, 0)
     users_total, users_new = await first_seen_counts(db, "stats_users", window)
     chats_total, chats_new = await first_seen_counts(db, "stats_chats", window)
     outages = await outages_overlapping(db, window)
+    latency_p50, latency_p95 = percentiles(messages.latency, (50, 95))
     return Summary(
         range=time_range(window),
         users=UserCounts(
@@ -106,10 +108,10 @@ async def summary(db: AsyncConnection, window: Range) -> Summary:
             answers=messages.messages_out,
             by_fallback=messages.failovers,
             fallback_share=ratio(messages.failovers, messages.messages_out),
-            latency_p50_ms=percentile(latency, 50),
-            latency_p95_ms=percentile(latency, 95),
+            latency_p50_ms=latency_p50,
+            latency_p95_ms=latency_p95,
         ),
-        calls=call_stats(calls, first_tokens),
+        calls=call_stats(calls, requests.first_tokens),
         incidents=incident_stats(outages, window),
         usage=usage_stats(calls),
     )
@@ -163,34 +165,30 @@ async def time_series(db: AsyncConnection, window: Range, bucket: Bucket, zone: 
     buckets = periods(Span(window.start, window.end), bucket, zone)
     tiles = tiles_for([period.covered for period in buckets])
     messages = await message_totals(db, tiles)
-    calls = await call_totals(db, tiles)
-    latency = await histograms(db, tiles, of="answers")
+    calls = await call_totals(db, tiles, first_tokens=False)
     active = await distinct_active(db, tiles)
-    points = []
+    points: list[dict[str, Any]] = []
     for index, period in enumerate(buckets):
         totals = messages.get(index, EMPTY)
-        bucket_calls = calls.get(index, [])
+        bucket_calls = calls[index].totals() if index in calls else []
+        latency_p50, latency_p95 = percentiles(totals.latency, (50, 95))
         points.append(
-            SeriesPoint(
-                start=period.start,
-                end=period.end,
-                messages_in=totals.messages_in,
-                messages_out=totals.messages_out,
-                active_users=active.get(index, 0),
-                failovers=totals.failovers,
-                calls_total=sum(call.calls for call in bucket_calls),
-                calls_failed=sum(call.calls for call in bucket_calls if call.outcome not in NOT_FAILURES),
-                calls=calls_by_model(bucket_calls),
-                latency_p50_ms=percentile(latency.get(index, {}), 50),
-                latency_p95_ms=percentile(latency.get(index, {}), 95),
-                tokens=sum(call.prompt_tokens + call.completion_tokens for call in bucket_calls),
-                cost_usd=sum(call.cost for call in bucket_calls),
-            )
+            {
+                "start": period.start,
+                "end": period.end,
+                "messages_in": totals.messages_in,
+                "messages_out": totals.messages_out,
+                "active_users": active.get(index, 0),
+                "failovers": totals.failovers,
+                "calls_total": sum(call.calls for call in bucket_calls),
+                "calls_failed": sum(call.calls for call in bucket_calls if call.outcome not in NOT_FAILURES),
+                "calls": [{"model": c.model, "outcome": c.outcome, "calls": c.calls} for c in bucket_calls],
+                "latency_p50_ms": latency_p50,
+                "latency_p95_ms": latency_p95,
+                "tokens": sum(call.prompt_tokens + call.completion_tokens for call in bucket_calls),
+                "cost_usd": float(sum((call.cost for call in bucket_calls), start=Decimal(0))),
+            }
         )
-    return TimeSeries(range=time_range(window), tz=zone.key, bucket=bucket, points=points)
-
-
-def calls_by_model(calls: Sequence[CallTotals]) -> list[CallCount]:
-    """Requests per (model, outcome), sorted."""
-    ordered = sorted(calls, key=lambda call: (call.model, call.outcome))
-    return [CallCount(model=call.model, outcome=call.outcome, calls=call.calls) for call in ordered]
+    # One validation of the whole tree (in pydantic's Rust core) instead of one per point and per count.
+    series = {"range": time_range(window), "tz": zone.key, "bucket": bucket, "points": points}
+    return TimeSeries.model_validate(series)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.histogram import bin_of, lower_edges, percentile, representative
+from api.histogram import bin_of, lower_edges, pack, percentiles, representative
 from api.incidents import Outage, pair_events
 from api.params import decode_cursor, encode_cursor, like_pattern
 from api.schemas import Bucket
@@ -37,13 +37,11 @@ def test_a_reported_percentile_is_within_the_documented_resolution(value: int) -
         assert abs(reported - value) <= max(0.5, 0.025 * value)
 
 
-def test_nearest_rank_percentile_of_a_histogram() -> None:
-    counts = {bin_of(v): 0 for v in range(10)}
-    for v in range(1, 11):  # 1..10 ms, one each
-        counts[bin_of(v)] = counts.get(bin_of(v), 0) + 1
-    assert percentile(counts, 50) == 5
-    assert percentile(counts, 95) == 10
-    assert percentile({}, 50) is None
+def test_nearest_rank_percentiles_of_histograms_merged_from_several_rows() -> None:
+    one, two = pack({bin_of(v): 1 for v in range(1, 6)}), pack({bin_of(v): 1 for v in range(6, 11)})
+    assert percentiles(two + one, (50, 95, 100)) == [5, 10, 10]  # 1..10 ms, one each, rows in any order
+    assert percentiles(one + pack({bin_of(3): 7}), (50,)) == [3]  # a bin repeated across rows adds up
+    assert percentiles([], (50, 95)) == [None, None]
 
 
 @pytest.mark.anyio
