@@ -1,0 +1,7 @@
+"use client";
+
+import { ThemeProvider as NextThemesProvider } from "next-themes";
+
+export function ThemeProvider(props: React.ComponentProps<typeof NextThemesProvider>) {
+  return <NextThemesProvider {...props} />;
+}
