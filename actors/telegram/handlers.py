@@ -7,6 +7,7 @@ mark the update done at once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -66,12 +67,12 @@ def build_router(gateway: Gateway) -> Router:
     router = Router(name="assistant")
 
     @router.message()
-    async def on_message(message: Message, event_update: Update) -> str | None:
-        return await handle_message(gateway, message, event_update.update_id)
+    async def on_message(message: Message, event_update: Update, replaying: bool = False) -> str | None:
+        return await handle_message(gateway, message, event_update.update_id, replaying=replaying)
 
     @router.callback_query(F.data)
-    async def on_button(query: CallbackQuery, event_update: Update) -> str | None:
-        return handle_button(gateway, query, event_update.update_id)
+    async def on_button(query: CallbackQuery, event_update: Update, replaying: bool = False) -> str | None:
+        return await handle_button(gateway, query, event_update.update_id, replaying=replaying)
 
     @router.stopped_message_generation()
     async def on_stop(event: MessageGenerationStopped) -> None:
@@ -81,7 +82,7 @@ def build_router(gateway: Gateway) -> Router:
     return router
 
 
-async def handle_message(gateway: Gateway, message: Message, update_id: int) -> str | None:
+async def handle_message(gateway: Gateway, message: Message, update_id: int, *, replaying: bool = False) -> str | None:
     if message.from_user is None or message.from_user.is_bot:
         return None  # channel posts, other bots, service messages
     where = where_of(message)
@@ -118,7 +119,7 @@ async def handle_message(gateway: Gateway, message: Message, update_id: int) -> 
         notice = translate(texts.TOO_LONG, language, length=len(text), limit=gateway.max_chars)
         gateway.notify(update_id, where, notice, reply_to)
         return None
-    verdict = gateway.limiter.check(user.id, time.time())
+    verdict = gateway.limiter.check(user.id, time.time()) if not replaying else None
     if isinstance(verdict, Limited):
         if verdict.first:
             if verdict.window == "day":
@@ -128,7 +129,18 @@ async def handle_message(gateway: Gateway, message: Message, update_id: int) -> 
             gateway.notify(update_id, where, notice, reply_to)
         return None
     incoming = Incoming(update_id, message.message_id, where, user, text, time.monotonic(), _now())
-    return tell_chat(gateway, update_id, where, language, reply_to, incoming)
+    return await hand_over(gateway, update_id, where, language, reply_to, incoming, replaying)
+
+
+async def hand_over(
+    gateway: Gateway, update_id: int, where: Where, language: str, reply_to: int | None, message: Any, replaying: bool
+) -> str | None:
+    """Give ``message`` to the chat's actor; a replayed update waits for room, a live one may be refused."""
+    if not replaying:
+        return tell_chat(gateway, update_id, where, language, reply_to, message)
+    with contextlib.suppress(ActorStopped):  # shutting down: it stays open in the inbox for the next start
+        await gateway.chats.send(where.chat_id, message)
+    return HANDED_OFF
 
 
 def tell_chat(
@@ -147,14 +159,16 @@ def tell_chat(
     return HANDED_OFF
 
 
-def handle_button(gateway: Gateway, query: CallbackQuery, update_id: int) -> str | None:
+async def handle_button(
+    gateway: Gateway, query: CallbackQuery, update_id: int, *, replaying: bool = False
+) -> str | None:
     message = query.message
     if message is None or not isinstance(message, Message) or query.data is None:
         return None
     where = where_of(message)
     pressed = ButtonPressed(update_id, query.id, message.message_id, where, person(query.from_user), query.data, _now())
     language = gateway.translate.language_of(query.from_user.language_code)
-    return tell_chat(gateway, update_id, where, language, None, pressed)
+    return await hand_over(gateway, update_id, where, language, None, pressed, replaying)
 
 
 def addressed_to_bot(message: Message, bot_id: int, bot_username: str) -> bool:

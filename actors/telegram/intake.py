@@ -75,7 +75,7 @@ class Intake:
         if pending:
             log.info("answering %d updates left unfinished by the previous run", len(pending))
         for payload in pending:
-            await self.dispatch(Update.model_validate(payload, context={"bot": self.bot}))
+            await self.dispatch(Update.model_validate(payload, context={"bot": self.bot}), replaying=True)
         return len(pending)
 
     async def poll_forever(self) -> None:
@@ -124,11 +124,15 @@ class Intake:
         for update in fresh:
             await self.dispatch(update)
 
-    async def dispatch(self, update: Update) -> None:
-        """Run the handlers; mark the update done unless an actor took it over."""
+    async def dispatch(self, update: Update, *, replaying: bool = False) -> None:
+        """Run the handlers; mark the update done unless an actor took it over.
+
+        ``replaying``: the update was accepted before a restart; the handlers
+        wait for mailbox room instead of answering "one moment".
+        """
         self.on_update(update.event_type)
         try:
-            result = await self.dispatcher.feed_update(self.bot, update)
+            result = await self.dispatcher.feed_update(self.bot, update, replaying=replaying)
         except Exception:
             log.exception("handling update %s failed; it is marked done so it cannot fail forever", update.update_id)
             result = None
