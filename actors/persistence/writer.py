@@ -50,10 +50,20 @@ async def write_batch(engine: AsyncEngine, records: Sequence[Record]) -> None:
         await _inbox_done(connection, grouped[InboxDone])
 
 
+MAX_PARAMETERS = 30_000
+"""asyncpg allows 32,767 bind parameters per statement; chunks stay below it."""
+
+
+def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    size = max(1, MAX_PARAMETERS // max(len(rows[0]), 1))
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
 async def _insert(connection: AsyncConnection, model: Any, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        statement = insert(model).on_conflict_do_nothing(index_elements=["dedup_key"])
-        await connection.execute(statement, rows)
+    # One multi-row VALUES statement per chunk, not an executemany: statement-level
+    # triggers (the statistics rollups) then run once per batch instead of once per row.
+    for chunk in _chunks(rows) if rows else []:
+        await connection.execute(insert(model).values(chunk).on_conflict_do_nothing(index_elements=["dedup_key"]))
 
 
 def _latest_by(records: list[Any], key: str) -> list[Any]:
@@ -81,7 +91,7 @@ async def _users(connection: AsyncConnection, records: list[UserSeen]) -> None:
         }
         for r in _latest_by(records, "user_id")
     ]
-    statement = insert(User)
+    statement = insert(User).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["id"],
         set_={
@@ -92,7 +102,7 @@ async def _users(connection: AsyncConnection, records: list[UserSeen]) -> None:
             "last_seen_at": func.greatest(User.last_seen_at, statement.excluded.last_seen_at),
         },
     )
-    await connection.execute(statement, rows)
+    await connection.execute(statement)
 
 
 async def _chats(connection: AsyncConnection, records: list[ChatSeen]) -> None:
@@ -102,7 +112,7 @@ async def _chats(connection: AsyncConnection, records: list[ChatSeen]) -> None:
         {"id": r.chat_id, "type": r.type, "title": r.title, "created_at": r.at, "last_activity_at": r.at}
         for r in _latest_by(records, "chat_id")
     ]
-    statement = insert(Chat)
+    statement = insert(Chat).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["id"],
         set_={
@@ -111,7 +121,7 @@ async def _chats(connection: AsyncConnection, records: list[ChatSeen]) -> None:
             "last_activity_at": func.greatest(Chat.last_activity_at, statement.excluded.last_activity_at),
         },
     )
-    await connection.execute(statement, rows)
+    await connection.execute(statement)
 
 
 async def _role_changes(connection: AsyncConnection, records: list[RoleChanged]) -> None:
@@ -144,13 +154,13 @@ async def _context_resets(connection: AsyncConnection, records: list[ContextRese
 async def _ensure_chats(connection: AsyncConnection, records: Sequence[ContextReset | RoleChanged]) -> None:
     # /reset or /role can come before the chat's first message was ever written: make sure the row exists.
     rows = [{"id": r.chat_id, "type": "private" if r.chat_id > 0 else "group", "created_at": r.at} for r in records]
-    await connection.execute(insert(Chat).on_conflict_do_nothing(index_elements=["id"]), rows)
+    await connection.execute(insert(Chat).values(rows).on_conflict_do_nothing(index_elements=["id"]))
 
 
 async def _inbox(connection: AsyncConnection, records: list[InboxReceived]) -> None:
     if records:
         rows = [{"update_id": r.update_id, "payload": r.payload, "received_at": r.at} for r in records]
-        await connection.execute(insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"]), rows)
+        await connection.execute(insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["update_id"]))
 
 
 async def _inbox_done(connection: AsyncConnection, records: list[InboxDone]) -> None:
