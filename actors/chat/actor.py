@@ -8,7 +8,6 @@ actor. One message at a time, in order: LLM calls for a chat never overlap.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 import time
@@ -20,6 +19,7 @@ import anyio
 
 from actors import texts
 from actors.chat import commands
+from actors.chat.deferral import DeferredQuestions
 from actors.chat.deps import ChatDeps
 from actors.chat.messages import ButtonPressed, ChatMessage, Command, Incoming, RetryDeferred
 from actors.llm.router import AnswerRequest, AnswerStream, ModelsUnavailable, RequestRefused, Restart, TextDelta
@@ -36,7 +36,6 @@ from runtime import Actor
 log = logging.getLogger("assistant.chat")
 
 HISTORY_LIMIT = 100
-_deferred_tokens = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +47,6 @@ class HistoryTurn:
     reply_to_key: str | None = None
 
 
-@dataclass(slots=True)
-class Deferred:
-    """A question kept while both models were down."""
-
-    incoming: Incoming
-    deadline: float
-    token: int
-
-
 class ChatActor(Actor[ChatMessage, None]):
     def __init__(self, chat_id: int, deps: ChatDeps) -> None:
         self.chat_id = chat_id
@@ -64,7 +54,7 @@ class ChatActor(Actor[ChatMessage, None]):
         self.history: deque[HistoryTurn] = deque(maxlen=HISTORY_LIMIT)
         self.role_name: str | None = None
         self.drafts_refused = False
-        self.deferred: Deferred | None = None
+        self.deferred = DeferredQuestions(deps.defer_window)
 
     async def on_start(self) -> None:
         store = self.deps.store
@@ -99,8 +89,8 @@ class ChatActor(Actor[ChatMessage, None]):
             # Answered before a crash, but the done mark was lost: do not answer twice.
             await self.done(incoming.update_id)
             return
-        if self.deferred is not None:
-            await self._retry_deferred(RetryDeferred(self.deferred.token), before_new=True)
+        if self.deferred:
+            await self._answer_deferred()  # older questions first, if a model is back
         if not any(turn.key == key for turn in self.history):
             await self._record_question(incoming, key)
         await self._answer(incoming)
@@ -125,8 +115,11 @@ class ChatActor(Actor[ChatMessage, None]):
             ),
         )
 
-    async def _answer(self, incoming: Incoming, *, deferred: bool = False) -> None:
-        """Ask the models, stream the answer, deliver it, record it; or say why not."""
+    async def _answer(self, incoming: Incoming, *, deferred: bool = False) -> bool:
+        """Ask the models, stream the answer, deliver it, record it; or say why not.
+
+        False when no model could be asked (the question is kept for later).
+        """
         language = self.deps.translate.language_of(incoming.user.language_code)
         role = self.deps.roles.get(self.role_name)
         request = AnswerRequest(
@@ -142,13 +135,16 @@ class ChatActor(Actor[ChatMessage, None]):
         try:
             stream, stopped = await self._generate(request, live, incoming)
         except ModelsUnavailable as exc:
-            await self._both_down(incoming, exc.retry_after, language, already_deferred=deferred)
-            return
+            if deferred:
+                self._retry_later(exc.retry_after)
+            else:
+                await self._both_down(incoming, exc.retry_after, language)
+            return False
         except RequestRefused as exc:
             key = texts.MODERATED if exc.outcome.value == "moderated" else texts.BAD_REQUEST
             await self.say(incoming.where, self.deps.translate(key, language), reply_to=incoming.message_id)
             await self.done(incoming.update_id)
-            return
+            return True
         if isinstance(display, DraftDisplay) and display.drafts_refused:
             self.drafts_refused = True
         answer = stream.result
@@ -156,6 +152,7 @@ class ChatActor(Actor[ChatMessage, None]):
         if deferred:
             text = f"{self.deps.translate(texts.DEFERRED_ANSWER_INTRO, language)}\n\n{text}"
         await self._deliver(incoming, display, text, stream, language, stopped=stopped)
+        return True
 
     async def _generate(self, request: AnswerRequest, live: LiveText, incoming: Incoming) -> tuple[AnswerStream, bool]:
         """Stream the answer into ``live``; True in the result if the user pressed stop."""
@@ -248,14 +245,10 @@ class ChatActor(Actor[ChatMessage, None]):
 
     # -- both models down -------------------------------------------------------------
 
-    async def _both_down(self, incoming: Incoming, wait: float, language: str, *, already_deferred: bool) -> None:
-        window = self.deps.defer_window
+    async def _both_down(self, incoming: Incoming, wait: float, language: str) -> None:
+        """Tell the user plainly; keep the question to answer it once a model is back."""
         translate = self.deps.translate
-        if already_deferred:
-            assert self.deferred is not None
-            self.context.tell_later(max(wait, 1.0), RetryDeferred(self.deferred.token))
-            return
-        if window <= 0:
+        if self.deps.defer_window <= 0:
             text = translate(texts.BOTH_MODELS_DOWN_NO_DEFER, language, wait=translate.duration(wait, language))
             await self.say(incoming.where, text, reply_to=incoming.message_id)
             await self.done(incoming.update_id)
@@ -264,27 +257,38 @@ class ChatActor(Actor[ChatMessage, None]):
             texts.BOTH_MODELS_DOWN,
             language,
             wait=translate.duration(wait, language),
-            window=translate.duration(window, language),
+            window=translate.duration(self.deps.defer_window, language),
         )
         await self.say(incoming.where, text, reply_to=incoming.message_id)
         # The inbox entry stays open: after a restart the question is still answered.
-        self.deferred = Deferred(incoming, time.monotonic() + window, next(_deferred_tokens))
-        self.context.tell_later(max(wait, 1.0) + random.uniform(0, 1), RetryDeferred(self.deferred.token))
+        evicted = self.deferred.keep(incoming, time.monotonic())
+        if evicted is not None:
+            await self._give_up(evicted)
+        self._retry_later(wait)
 
-    async def _retry_deferred(self, message: RetryDeferred, *, before_new: bool = False) -> None:
-        deferred = self.deferred
-        if deferred is None or deferred.token != message.token:
-            return
-        language = self.deps.translate.language_of(deferred.incoming.user.language_code)
-        if time.monotonic() > deferred.deadline:
-            self.deferred = None
-            text = self.deps.translate(texts.DEFERRED_GAVE_UP, language)
-            await self.say(deferred.incoming.where, text, reply_to=deferred.incoming.message_id)
-            await self.done(deferred.incoming.update_id)
-            return
-        await self._answer(deferred.incoming, deferred=True)
-        if self.deferred is deferred and any(t.key == f"out:{deferred.incoming.update_id}" for t in self.history):
-            self.deferred = None
+    def _retry_later(self, wait: float) -> None:
+        # A little jitter, so that many chats do not all probe the recovering model at once.
+        token = self.deferred.new_timer()
+        self.context.tell_later(max(wait, 1.0) + random.uniform(0, 1), RetryDeferred(token))
+
+    async def _retry_deferred(self, message: RetryDeferred) -> None:
+        if message.token == self.deferred.token:
+            await self._answer_deferred()
+
+    async def _answer_deferred(self) -> None:
+        """Answer kept questions in order until none is left or the models are still down."""
+        for expired in self.deferred.expired(time.monotonic()):
+            await self._give_up(expired)
+        while (incoming := self.deferred.first()) is not None:
+            if not await self._answer(incoming, deferred=True):
+                return  # still down: a retry is scheduled
+            self.deferred.answered(incoming.update_id)
+
+    async def _give_up(self, incoming: Incoming) -> None:
+        language = self.deps.translate.language_of(incoming.user.language_code)
+        text = self.deps.translate(texts.DEFERRED_GAVE_UP, language)
+        await self.say(incoming.where, text, reply_to=incoming.message_id)
+        await self.done(incoming.update_id)
 
     # -- helpers shared with the commands --------------------------------------------------
 

@@ -198,6 +198,18 @@ async def test_both_down_tells_the_user_when_to_retry_and_answers_later_by_itsel
     assert kinds[:2] == ["both_down", "both_down_end"]
 
 
+async def test_every_question_asked_while_both_are_down_is_answered_in_order_once_one_is_back(bot: Running) -> None:
+    await bot.llm.fail(None, 503)
+    for text in ("first question", "second question"):
+        await bot.tg.send_message(ALICE.id, text, user=ALICE)
+    notices = await bot.tg.wait_for_bot_messages(ALICE.id, 2, timeout=15)
+    assert all((n.text or "").startswith("Both of my language models") for n in notices)
+    await bot.llm.clear()
+    await bot.answered(2, timeout=30)
+    answers = [m.text or "" for m in (await bot.tg.bot_messages(ALICE.id))[2:]]
+    assert [a.split("\n\n", 1)[1].split(" [")[0] for a in answers] == ["Echo: first question", "Echo: second question"]
+
+
 async def test_a_slow_primary_is_hedged_by_the_fallback(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
