@@ -40,6 +40,7 @@ STOP_TIMEOUT = 60.0
 
 
 def free_port() -> int:
+    # tests/e2e/harness.py has the same, but importing it imports aiogram (seconds) for four lines.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
