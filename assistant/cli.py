@@ -134,9 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from db.embedded import EmbeddedUnavailable
+
     args = build_parser().parse_args(argv)
     _, run = COMMANDS[args.command]
-    return run(args)
+    try:
+        return run(args)
+    except EmbeddedUnavailable as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 if __name__ == "__main__":

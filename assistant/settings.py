@@ -31,7 +31,8 @@ class LogFormat(StrEnum):
 class Settings(BaseSettings):
     """The whole configuration of every service; unknown variables are ignored."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Empty values count as unset: `.env.example` copied to `.env` leaves optional ones blank.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     # -- Telegram ------------------------------------------------------------
     telegram_bot_token: SecretStr | None = None

