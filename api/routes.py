@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -69,7 +70,8 @@ async def get_time_series(
 ) -> Response:
     """Every bucket of the range in order, aligned to local time in ``tz``."""
     check_bucket_count(window, bucket)
-    return json_response(await queries.time_series(db, window, bucket, zone))
+    document = await queries.time_series(db, window, bucket, zone)
+    return Response(json.dumps(document, separators=(",", ":")), media_type="application/json")
 
 
 @router.get("/dialogs", summary="Dialogs by latest activity", response_model=DialogPage)

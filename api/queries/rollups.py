@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -163,15 +164,38 @@ async def distinct_active(db: AsyncConnection, tiles: Sequence[Tile], *, chats: 
     is the distinct count, however many periods a bucket spans. Buckets made of
     minutes only (a minute series) count the ids directly.
     """
-    coarse_indexes = {tile.index for tile in tiles if tile.period_minutes > 1}
-    mixed = [tile for tile in tiles if tile.index in coarse_indexes]
-    minutes_only = [tile for tile in tiles if tile.index not in coarse_indexes]
+    by_index: dict[int, list[Tile]] = defaultdict(list)
+    for tile in tiles:
+        by_index[tile.index].append(tile)
+    minutes_only, one_period, mixed = [], [], []
+    for parts in by_index.values():
+        if all(tile.period_minutes == 1 for tile in parts):
+            minutes_only += parts
+        elif len(parts) == 1 and parts[0].end - parts[0].start == timedelta(minutes=parts[0].period_minutes):
+            one_period += parts  # a UTC hour or day: its own bitmap says it all, nothing to OR
+        else:
+            mixed += parts
     counts: dict[int, int] = {}
     if minutes_only:
         counts.update(await _count_ids(db, minutes_only, chats=chats))
+    if one_period:
+        counts.update(await _count_bits(db, one_period, chats=chats))
     if mixed:
         counts.update(await _union_bitmaps(db, mixed, chats=chats))
     return counts
+
+
+async def _count_bits(db: AsyncConnection, tiles: Sequence[Tile], *, chats: bool) -> dict[int, int]:
+    kind = CHATS_KIND if chats else USERS_KIND
+    rows = await fetch_tiles(
+        db,
+        f"""WITH {TILES}
+            SELECT t.i, sum(bit_count(b.bits))::bigint
+            FROM {rows_in_tiles("stats_activity_bits", "b", "bits", f"r.kind = {kind}")}
+            GROUP BY 1""",
+        tiles,
+    )
+    return {index: count for index, count in rows}
 
 
 async def _count_ids(db: AsyncConnection, tiles: Sequence[Tile], *, chats: bool) -> dict[int, int]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,21 +22,18 @@ from api.queries.rollups import (
 )
 from api.schemas import (
     AnswerStats,
-    Bucket,
     CallStats,
     ChatCounts,
     IncidentStats,
     MessageCounts,
     Summary,
     TimeRange,
-    TimeSeries,
     UsageStats,
     UserCounts,
 )
-from api.timeranges import DAY, Span, periods, tiles_for
+from api.timeranges import DAY, Span, tiles_for
 
 NOT_FAILURES = ("ok", "cancelled")
-EMPTY = MessageTotals()
 
 
 def time_range(window: Range) -> TimeRange:
@@ -158,37 +153,3 @@ async def outages_overlapping(db: AsyncConnection, window: Range) -> list[Outage
     )
     outages = pair_events((at, kind) for at, kind in rows)
     return [o for o in outages if o.start < window.end and (o.end is None or o.end > window.start)]
-
-
-async def time_series(db: AsyncConnection, window: Range, bucket: Bucket, zone: ZoneInfo) -> TimeSeries:
-    """One point per bucket of the window, in order, empty buckets included."""
-    buckets = periods(Span(window.start, window.end), bucket, zone)
-    tiles = tiles_for([period.covered for period in buckets])
-    messages = await message_totals(db, tiles)
-    calls = await call_totals(db, tiles, first_tokens=False)
-    active = await distinct_active(db, tiles)
-    points: list[dict[str, Any]] = []
-    for index, period in enumerate(buckets):
-        totals = messages.get(index, EMPTY)
-        bucket_calls = calls[index].totals() if index in calls else []
-        latency_p50, latency_p95 = percentiles(totals.latency, (50, 95))
-        points.append(
-            {
-                "start": period.start,
-                "end": period.end,
-                "messages_in": totals.messages_in,
-                "messages_out": totals.messages_out,
-                "active_users": active.get(index, 0),
-                "failovers": totals.failovers,
-                "calls_total": sum(call.calls for call in bucket_calls),
-                "calls_failed": sum(call.calls for call in bucket_calls if call.outcome not in NOT_FAILURES),
-                "calls": [{"model": c.model, "outcome": c.outcome, "calls": c.calls} for c in bucket_calls],
-                "latency_p50_ms": latency_p50,
-                "latency_p95_ms": latency_p95,
-                "tokens": sum(call.prompt_tokens + call.completion_tokens for call in bucket_calls),
-                "cost_usd": float(sum((call.cost for call in bucket_calls), start=Decimal(0))),
-            }
-        )
-    # One validation of the whole tree (in pydantic's Rust core) instead of one per point and per count.
-    series = {"range": time_range(window), "tz": zone.key, "bucket": bucket, "points": points}
-    return TimeSeries.model_validate(series)
