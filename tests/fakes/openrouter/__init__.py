@@ -10,7 +10,7 @@ break_stream, error_chunk, empty, first_token_delay, tokens_per_second,
 script, context_too_long) and the call records.
 """
 
-from tests.fakes.openrouter.behaviour import RecordedCall, Rule, default_answer
+from tests.fakes.openrouter.behaviour import CallTiming, RecordedCall, Rule, default_answer
 from tests.fakes.openrouter.controls import FakeControls
 from tests.fakes.openrouter.errors import http_date
 from tests.fakes.openrouter.remote import RemoteFakeOpenRouter
@@ -18,6 +18,7 @@ from tests.fakes.openrouter.server import FakeOpenRouter
 from tests.fakes.openrouter.sockets import closed_port, unresponsive_listener
 
 __all__ = [
+    "CallTiming",
     "FakeControls",
     "FakeOpenRouter",
     "RecordedCall",

@@ -1,6 +1,6 @@
 """Run the fake OpenRouter as its own process, for tests that kill or restart it.
 
-    python -m tests.fakes.openrouter --port 0 --port-file PATH [--api-key KEY] [--seed N]
+    python -m tests.fakes.openrouter --port 0 --port-file PATH [--api-key KEY] [--seed N] [--keepalive-interval S]
 
 Prints ``listening on PORT`` once ready (and writes PORT to ``--port-file``);
 stops on SIGTERM or SIGINT. Steer it with :class:`RemoteFakeOpenRouter`.
@@ -18,7 +18,9 @@ from tests.fakes.openrouter.server import FakeOpenRouter
 
 
 async def serve(args: argparse.Namespace) -> None:
-    fake = FakeOpenRouter(args.api_key, host=args.host, port=args.port, seed=args.seed)
+    fake = FakeOpenRouter(
+        args.api_key, host=args.host, port=args.port, seed=args.seed, keepalive_interval=args.keepalive_interval
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -41,6 +43,9 @@ def main() -> None:
     parser.add_argument("--port-file", help="write the chosen port here once listening")
     parser.add_argument("--api-key", default="test-key")
     parser.add_argument("--seed", type=int, default=0, help="seed of the RNG behind probabilities")
+    parser.add_argument(
+        "--keepalive-interval", type=float, default=0.05, help="seconds between keep-alive comments in long pauses"
+    )
     asyncio.run(serve(parser.parse_args()))
 
 

@@ -43,6 +43,12 @@ class RecordedCall:
     """The fake is done with this call: answered, failed, or saw the client go away."""
     client_disconnected: bool = False
     """The client closed the connection before the fake finished answering."""
+    received_at: float | None = None
+    """time.monotonic() when the request arrived (comparable across processes on this machine)."""
+    first_token_at: float | None = None
+    """time.monotonic() just after the first chunk with content was written (non-streaming: the answer was ready)."""
+    last_chunk_at: float | None = None
+    """time.monotonic() just after the end of a successful stream was written (non-streaming: as first_token_at)."""
 
     @property
     def last_user_message(self) -> str:
@@ -61,6 +67,38 @@ class RecordedCall:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RecordedCall:
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class CallTiming:
+    """A call's times without its body, for benchmarks that look at thousands of calls."""
+
+    index: int
+    model: str
+    last_user_message: str
+    outcome: str
+    received_at: float | None
+    first_token_at: float | None
+    last_chunk_at: float | None
+
+    @classmethod
+    def of(cls, call: RecordedCall) -> CallTiming:
+        return cls(
+            call.index,
+            call.model,
+            call.last_user_message,
+            call.outcome,
+            call.received_at,
+            call.first_token_at,
+            call.last_chunk_at,
+        )
+
+    def to_json(self) -> list[Any]:
+        return list(asdict(self).values())
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> CallTiming:
+        return cls(*data)
 
 
 Answer = str | Callable[[RecordedCall], str]

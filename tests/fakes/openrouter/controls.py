@@ -14,7 +14,7 @@ from __future__ import annotations
 import abc
 from typing import Any
 
-from tests.fakes.openrouter.behaviour import Answer, RecordedCall, Rule
+from tests.fakes.openrouter.behaviour import Answer, CallTiming, RecordedCall, Rule
 
 
 class FakeControls(abc.ABC):
@@ -48,6 +48,10 @@ class FakeControls(abc.ABC):
 
         Returns those calls; raises ``TimeoutError`` after ``timeout`` seconds.
         """
+
+    async def call_timings(self, since: int = 0) -> list[CallTiming]:
+        """Every call from index ``since`` on, with its times but without its body (cheap for many calls)."""
+        return [CallTiming.of(call) for call in (await self.calls())[since:]]
 
     async def _rule(
         self, model: str | None, kind: str, times: int | None, probability: float | None, **params: Any

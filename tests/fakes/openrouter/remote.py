@@ -6,7 +6,7 @@ from typing import Any, Self
 
 import httpx
 
-from tests.fakes.openrouter.behaviour import Answer, RecordedCall, Rule
+from tests.fakes.openrouter.behaviour import Answer, CallTiming, RecordedCall, Rule
 from tests.fakes.openrouter.controls import FakeControls
 
 
@@ -65,6 +65,11 @@ class RemoteFakeOpenRouter(FakeControls):
         response = await self._http.get("/_control/calls", params=params)
         response.raise_for_status()
         return [RecordedCall.from_json(item) for item in response.json()]
+
+    async def call_timings(self, since: int = 0) -> list[CallTiming]:
+        response = await self._http.get("/_control/call_timings", params={"since": since})
+        response.raise_for_status()
+        return [CallTiming.from_json(item) for item in response.json()]
 
     async def wait_for_calls(
         self, model: str | None, count: int, timeout: float = 5.0, *, finished: bool = False

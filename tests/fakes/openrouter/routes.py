@@ -52,6 +52,10 @@ def control_routes(fake: FakeControls) -> list[web.RouteDef]:
         found = await fake.calls(request.query.get("model"))
         return web.json_response([call.to_json() for call in found])
 
+    async def call_timings(request: web.Request) -> web.Response:
+        found = await fake.call_timings(int(request.query.get("since", "0")))
+        return web.json_response([timing.to_json() for timing in found])
+
     async def wait_for_calls(request: web.Request) -> web.Response:
         data = await body(request)
         try:
@@ -71,5 +75,6 @@ def control_routes(fake: FakeControls) -> list[web.RouteDef]:
         web.post("/_control/context_limit", context_limit),
         web.post("/_control/clear", clear),
         web.get("/_control/calls", calls),
+        web.get("/_control/call_timings", call_timings),
         web.post("/_control/wait_for_calls", wait_for_calls),
     ]

@@ -31,6 +31,7 @@ from aiohttp import web
 from tests.fakes.openrouter.behaviour import (
     Answer,
     Behaviour,
+    CallTiming,
     Plan,
     RecordedCall,
     Rule,
@@ -121,6 +122,9 @@ class FakeOpenRouter(FakeControls):
     async def calls(self, model: str | None = None) -> list[RecordedCall]:
         return [call for call in self._calls if model is None or call.model == model]
 
+    async def call_timings(self, since: int = 0) -> list[CallTiming]:
+        return [CallTiming.of(call) for call in self._calls[since:]]
+
     async def wait_for_calls(
         self, model: str | None, count: int, timeout: float = 5.0, *, finished: bool = False
     ) -> list[RecordedCall]:
@@ -138,11 +142,13 @@ class FakeOpenRouter(FakeControls):
     # -- the API -------------------------------------------------------------
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
+        received_at = time.monotonic()
         try:
             body = await request.json()
         except ValueError:
             body = None
         call = self._record(request, body)
+        call.received_at = received_at
         try:
             return await self._answer(request, call)
         except asyncio.CancelledError:
@@ -230,7 +236,9 @@ class FakeOpenRouter(FakeControls):
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": call.usage,
         }
-        return web.json_response(body, headers={"X-Generation-Id": str(call.generation_id)})
+        response = web.json_response(body, headers={"X-Generation-Id": str(call.generation_id)})
+        call.first_token_at = call.last_chunk_at = time.monotonic()
+        return response
 
     def _chunk(self, call: RecordedCall, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
         chunk = {
@@ -268,6 +276,8 @@ class FakeOpenRouter(FakeControls):
             if index and plan.tokens_per_second:
                 await self._pause(response, 1.0 / plan.tokens_per_second)
             await response.write(self._chunk(call, {**(role if index == 0 else {}), "content": piece}))
+            if index == 0:
+                call.first_token_at = time.monotonic()
             sent += len(piece)
         if fault is not None and fault.kind != "empty":
             return await self._stream_fault(request, response, call, fault)
@@ -275,6 +285,7 @@ class FakeOpenRouter(FakeControls):
         await response.write(self._chunk(call, {}, "stop", usage=call.usage))
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
+        call.last_chunk_at = time.monotonic()
         call.outcome = plan.fault_kind or "ok"
         return response
 

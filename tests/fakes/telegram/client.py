@@ -14,11 +14,13 @@ from tests.fakes.telegram.models import (
     DEFAULT_TOKEN,
     ApiCall,
     CallbackAnswer,
+    CallTiming,
     ChatType,
     CommandSet,
     DraftEvent,
     MessageKind,
     SentMessage,
+    UpdateTiming,
     User,
     WebhookDelivery,
 )
@@ -214,6 +216,12 @@ class FakeTelegramClient:
 
     async def calls(self, method: str | None = None, *, chat_id: int | None = None) -> list[ApiCall]:
         return self._list(await self._call("calls", method=method, chat_id=chat_id), ApiCall.from_dict)
+
+    async def call_timings(self, since: int = 0) -> list[CallTiming]:
+        return [CallTiming.from_json(item) for item in await self._call("call_timings", since=since)]
+
+    async def update_timings(self) -> list[UpdateTiming]:
+        return [UpdateTiming.from_json(item) for item in await self._call("update_timings")]
 
     async def commands(self) -> list[CommandSet]:
         return self._list(await self._call("commands"), CommandSet.from_dict)

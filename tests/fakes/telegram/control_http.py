@@ -33,6 +33,11 @@ def to_json(value: Any) -> Any:
     return value
 
 
+def _compact(items: list[Any]) -> list[Any]:
+    """Timings as JSON arrays (see their ``to_json``): a fraction of the size of objects."""
+    return [item.to_json() for item in items]
+
+
 def _user(params: Params) -> User | None:
     data = params.json("user")
     return None if data is None else User.from_dict(data)
@@ -119,6 +124,8 @@ ROUTES: dict[str, Route] = {
     "drafts": lambda f, p: f.drafts(p.required_integer("chat_id")),
     "current_draft": lambda f, p: f.current_draft(p.required_integer("chat_id")),
     "calls": lambda f, p: f.calls(p.string("method"), chat_id=p.integer("chat_id")),
+    "call_timings": lambda f, p: _timings(f.call_timings(p.integer("since") or 0)),
+    "update_timings": lambda f, p: _timings(f.update_timings()),
     "commands": lambda f, p: f.commands(),
     "pending_updates": lambda f, p: f.pending_updates(),
     "callback_answers": lambda f, p: f.callback_answers(),
@@ -146,6 +153,10 @@ ROUTES: dict[str, Route] = {
     "wait/polling": lambda f, p: f.wait_for_polling(timeout=_timeout(p)),
     "wait/no_pending_updates": lambda f, p: f.wait_for_no_pending_updates(timeout=_timeout(p)),
 }
+
+
+async def _timings(found: Awaitable[list[Any]]) -> list[Any]:
+    return _compact(await found)
 
 
 async def _info(fake: FakeTelegram) -> dict[str, Any]:

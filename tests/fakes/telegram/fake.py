@@ -21,11 +21,13 @@ from tests.fakes.telegram.faults import PlannedFailure, describe_status
 from tests.fakes.telegram.models import (
     ApiCall,
     CallbackAnswer,
+    CallTiming,
     ChatType,
     CommandSet,
     DraftEvent,
     MessageKind,
     SentMessage,
+    UpdateTiming,
     User,
     WebhookDelivery,
 )
@@ -245,6 +247,15 @@ class FakeTelegram(FakeTelegramServer):
     async def calls(self, method: str | None = None, *, chat_id: int | None = None) -> list[ApiCall]:
         """Bot API requests in order, optionally of one method (any case) and/or to one chat."""
         return copy.deepcopy(_filter_calls(self.state.calls, method, chat_id))
+
+    async def call_timings(self, since: int = 0) -> list[CallTiming]:
+        """Bot API requests from index ``since`` on, without their parameters (cheap for many calls)."""
+        calls = self.state.calls
+        return [CallTiming.of(index, calls[index]) for index in range(max(since, 0), len(calls))]
+
+    async def update_timings(self) -> list[UpdateTiming]:
+        """Every update queued for the bot: when it became available and when getUpdates first carried it."""
+        return list(self.state.update_timings.values())
 
     async def commands(self) -> list[CommandSet]:
         return list(self.state.commands.values())

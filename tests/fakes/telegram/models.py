@@ -209,3 +209,56 @@ class WebhookDelivery:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WebhookDelivery:
         return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class UpdateTiming:
+    """When an update was queued for the bot and when a getUpdates answer first carried it (None: not yet)."""
+
+    update_id: int
+    chat_id: int | None
+    created_at: float
+    """time.monotonic() when the update became available, comparable across processes on this machine."""
+    delivered_at: float | None = None
+
+    def to_json(self) -> list[Any]:
+        return [self.update_id, self.chat_id, self.created_at, self.delivered_at]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> UpdateTiming:
+        return cls(*data)
+
+
+@dataclass(frozen=True)
+class CallTiming:
+    """One Bot API request without its parameters, for benchmarks that look at many thousands of calls."""
+
+    index: int
+    method: str
+    at: float
+    """time.monotonic() when the request had been read."""
+    chat_id: Any
+    draft_id: Any
+    text_chars: int | None
+    """Length of the ``text`` parameter (None when absent)."""
+    status: int | None
+
+    @classmethod
+    def of(cls, index: int, call: ApiCall) -> CallTiming:
+        text = call.params.get("text")
+        return cls(
+            index,
+            call.method,
+            call.at,
+            call.params.get("chat_id"),
+            call.params.get("draft_id"),
+            len(text) if isinstance(text, str) else None,
+            call.status,
+        )
+
+    def to_json(self) -> list[Any]:
+        return [self.index, self.method, self.at, self.chat_id, self.draft_id, self.text_chars, self.status]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> CallTiming:
+        return cls(*data)

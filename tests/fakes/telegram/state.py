@@ -20,6 +20,7 @@ from tests.fakes.telegram.models import (
     CommandSet,
     DraftEvent,
     SentMessage,
+    UpdateTiming,
     User,
     WebhookDelivery,
 )
@@ -136,6 +137,8 @@ class BotState:
         self.failures = FailurePlan()
         self.flood = FloodControl()
         self.entity_refusals = 0
+        self.update_timings: dict[int, UpdateTiming] = {}
+        """Per update_id: when it was queued and first delivered by getUpdates (for benchmarks)."""
         self._counter = 0
 
     def serial(self) -> int:
@@ -185,8 +188,19 @@ class BotState:
             return update_id
         self.updates.append(update)
         self.updates.sort(key=lambda u: int(u["update_id"]))
+        self.update_timings[update_id] = UpdateTiming(update_id, _chat_id_of(update), time.monotonic())
         self.changes.notify()
         return update_id
+
+    def mark_delivered(self, updates: list[dict[str, Any]]) -> None:
+        """Note when getUpdates first handed these updates to the bot."""
+        now = time.monotonic()
+        for update in updates:
+            timing = self.update_timings.get(int(update["update_id"]))
+            if timing is not None and timing.delivered_at is None:
+                self.update_timings[timing.update_id] = UpdateTiming(
+                    timing.update_id, timing.chat_id, timing.created_at, now
+                )
 
     def confirm(self, offset: int) -> None:
         """Forget updates below ``offset``; a negative offset keeps only the last ``-offset`` updates."""
@@ -235,3 +249,13 @@ class BotState:
             return None
         self.entity_refusals -= 1
         return BotApiError(400, "Bad Request: can't parse entities: refused by the fake on request of the test")
+
+
+def _chat_id_of(update: dict[str, Any]) -> int | None:
+    for key, value in update.items():
+        if key == "update_id" or not isinstance(value, dict):
+            continue
+        chat = value.get("chat") or (value.get("message") or {}).get("chat")
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return int(chat["id"])
+    return None

@@ -46,6 +46,7 @@ class WebhookSender:
         async with aiohttp.ClientSession() as session:
             while self.state.webhook is not None:
                 config, update = await self.state.changes.wait_value(self._next, timeout=None)
+                self.state.mark_delivered([update])
                 delivery = await self._post(session, config, update)
                 self.state.webhook_deliveries.append(delivery)
                 if delivery.ok:

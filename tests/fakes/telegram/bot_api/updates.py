@@ -44,7 +44,9 @@ async def get_updates(ctx: BotContext, params: Params) -> Any:
         return state.updates[:limit] or None
 
     try:
-        return await state.changes.wait_value(ready, timeout=timeout)
+        updates = await state.changes.wait_value(ready, timeout=timeout)
+        state.mark_delivered(updates)
+        return updates
     except FakeTimeout:
         return []
     finally:
