@@ -34,7 +34,9 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
         </div>
         <Card className="shadow-sm">
           <CardHeader>
-            <CardTitle className="text-lg">Log in</CardTitle>
+            <CardTitle className="text-lg">
+              <h1>Log in</h1>
+            </CardTitle>
             <CardDescription>Enter the dashboard password (DASHBOARD_PASSWORD).</CardDescription>
           </CardHeader>
           <CardContent>

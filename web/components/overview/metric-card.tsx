@@ -8,19 +8,27 @@ import type { Metric } from "@/lib/overview";
 
 export function MetricCard({ metric, comparedWith }: { metric: Metric; comparedWith: string }) {
   return (
-    <Card className="gap-2 py-4" data-testid={`metric-${metric.id}`}>
-      <div className="flex items-center justify-between gap-2 px-4">
-        <div className="flex items-center gap-1.5 text-sm text-muted-foreground">
-          {metric.label}
-          <Tooltip>
-            <TooltipTrigger asChild>
-              <button type="button" className="text-muted-foreground/60 hover:text-foreground" aria-label={`About ${metric.label}`}>
-                <InfoIcon className="size-3.5" />
-              </button>
-            </TooltipTrigger>
-            <TooltipContent>{metric.help}</TooltipContent>
-          </Tooltip>
-        </div>
+    <Card className="gap-1.5 py-4" data-testid={`metric-${metric.id}`}>
+      <div className="flex min-w-0 items-center gap-1.5 px-4 text-sm text-muted-foreground">
+        <span className="truncate">{metric.label}</span>
+        <Tooltip>
+          <TooltipTrigger asChild>
+            <button
+              type="button"
+              className="shrink-0 text-muted-foreground/60 hover:text-foreground"
+              aria-label={`About ${metric.label}`}
+            >
+              <InfoIcon className="size-3.5" />
+            </button>
+          </TooltipTrigger>
+          <TooltipContent>{metric.help}</TooltipContent>
+        </Tooltip>
+      </div>
+      {/* The change sits next to the figure, and wraps under it on a narrow phone. */}
+      <div className="flex flex-wrap items-center gap-x-2 gap-y-1 px-4">
+        <span className="text-2xl font-semibold tracking-tight tabular sm:text-[1.75rem]" data-testid="metric-value">
+          {metric.value}
+        </span>
         <Tooltip>
           <TooltipTrigger asChild>
             <span>
@@ -31,9 +39,6 @@ export function MetricCard({ metric, comparedWith }: { metric: Metric; comparedW
             {metric.previous} in {comparedWith}
           </TooltipContent>
         </Tooltip>
-      </div>
-      <div className="px-4 text-2xl font-semibold tracking-tight tabular sm:text-[1.75rem]" data-testid="metric-value">
-        {metric.value}
       </div>
       <div className="truncate px-4 text-xs text-muted-foreground tabular" data-testid="metric-detail">
         {metric.detail}
