@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from api import queries
 from api.auth import require_token
 from api.params import BIGINT_MAX, BIGINT_MIN, Range, check_bucket_count, search_text, time_range, time_zone
+from api.queries.series import to_json
 from api.schemas import (
     Bucket,
     DialogMessages,
@@ -71,7 +71,7 @@ async def get_time_series(
     """Every bucket of the range in order, aligned to local time in ``tz``."""
     check_bucket_count(window, bucket)
     document = await queries.time_series(db, window, bucket, zone)
-    return Response(json.dumps(document, separators=(",", ":")), media_type="application/json")
+    return Response(to_json(document), media_type="application/json")
 
 
 @router.get("/dialogs", summary="Dialogs by latest activity", response_model=DialogPage)

@@ -6,6 +6,7 @@ import uvicorn
 
 from api.app import create_app
 from api.auth import check_startup
+from assistant.gc_tuning import tune_gc
 from assistant.logs import setup_logging
 from assistant.settings import Settings
 from db.connect import resolve_database_url
@@ -30,5 +31,8 @@ def serve(settings: Settings) -> int:
         proxy_headers=False,
         server_header=False,
     )
+    # A long series allocates tens of thousands of short-lived objects: with the default thresholds
+    # the collector would run several times per request.
+    tune_gc()
     uvicorn.Server(config).run()
     return 0

@@ -65,6 +65,8 @@ class MessageTotals:
     failovers: int = 0
     latency: list[int] = field(default_factory=list)
     """Answer latency histogram, packed (see ``api.histogram.percentiles``)."""
+    rows: int = 0
+    """Rollup rows summed; with one, ``latency`` is in bin order."""
 
 
 @dataclass
@@ -113,6 +115,7 @@ async def message_totals(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[int
         totals.messages_out += messages_out
         totals.failovers += failovers
         totals.latency += latency
+        totals.rows += 1
     return result
 
 
