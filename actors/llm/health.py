@@ -22,6 +22,8 @@ from runtime import Actor
 
 log = logging.getLogger("assistant.models")
 
+PROBE_PENDING_WAIT = 2.0
+
 
 @dataclass(frozen=True, slots=True)
 class Acquire:
@@ -130,11 +132,24 @@ class ModelHealthActor(Actor[HealthMessage, object]):
         if isinstance(message, NoModelAvailable):
             if not self.incidents.active:
                 self._incident_started(message.models)
-            return min(max(self.breaker(m).available_at(now) - now, 0.0) for m in message.models)
+            return min(self._wait_hint(self.breaker(m), now) for m in message.models)
         return [
             ModelHealth(model, breaker.snapshot(), max(breaker.available_at(now) - now, 0.0))
             for model, breaker in self.breakers.items()
         ]
+
+    @staticmethod
+    def _wait_hint(breaker: CircuitBreaker, now: float) -> float:
+        """Seconds until it is worth asking again.
+
+        A half-open breaker refuses only while its probe is out, and the probe's
+        answer usually comes within seconds: look again soon rather than at the
+        probe timeout.
+        """
+        wait = max(breaker.available_at(now) - now, 0.0)
+        if breaker.state is BreakerState.HALF_OPEN:
+            wait = min(wait, PROBE_PENDING_WAIT)
+        return wait
 
     def _record(self, model: str, transitions: tuple[Transition, ...] | list[Transition]) -> None:
         for transition in transitions:
