@@ -52,9 +52,16 @@ async function settled(page: Page): Promise<void> {
   await expect(page.getByTestId("live-indicator")).toHaveAttribute("data-state", "live");
 }
 
-async function shoot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: "disabled" });
+/** A full-page screenshot; `extra` ones (not committed) always go to test-results. */
+async function shoot(page: Page, name: string, extra = false): Promise<void> {
+  const folder = extra ? join(dirname(__dirname), "test-results", "screenshots") : SCREENSHOTS;
+  mkdirSync(folder, { recursive: true });
+  await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true, animations: "disabled" });
+}
+
+async function noSidewaysScroll(page: Page): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `${page.url()} is wider than the screen`).toBeLessThanOrEqual(0);
 }
 
 function minuteFloor(ms: number): Date {
@@ -192,13 +199,21 @@ test("screenshots of the overview: desktop and phone, light and dark", async ({ 
     await phone.goto("/?range=24h");
     await settled(phone);
     // Usable on a phone: nothing wider than the screen, and the menu opens the pages.
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    await noSidewaysScroll(phone);
     await shoot(phone, `overview-phone${scheme === "dark" ? "-dark" : ""}`);
     if (scheme === "light") {
-      await phone.getByRole("button", { name: "Open menu" }).click();
-      await phone.getByRole("link", { name: "Models" }).click();
-      await expect(phone).toHaveURL(/\/models\?range=24h$/);
+      for (const [link, path] of [["Dialogs", "dialogs"], ["Models", "models"], ["Users", "users"]] as const) {
+        await phone.getByRole("button", { name: "Open menu" }).click();
+        await phone.getByRole("link", { name: link }).click();
+        await expect(phone).toHaveURL(new RegExp(`/${path}\\?range=24h$`));
+        await settled(phone);
+        await noSidewaysScroll(phone);
+        await shoot(phone, `${path}-phone`, true);
+      }
+      await phone.goto(`/dialogs/${state.knownDialog.chat_id}`);
+      await expect(phone.getByTestId("message").first()).toBeVisible();
+      await noSidewaysScroll(phone);
+      await shoot(phone, "dialog-phone", true);
     }
     await phone.context().close();
   }

@@ -32,10 +32,10 @@ export const METRIC_LABELS = [
   "Messages",
   "Median latency",
   "p95 latency",
-  "Answered by fallback",
+  "Fallback share",
   "Failed requests",
   "Cost",
-  "Both-down incidents",
+  "Incidents",
 ] as const;
 
 export function overviewMetrics(current: Summary, previous: Summary): Metric[] {
@@ -80,7 +80,7 @@ export function overviewMetrics(current: Summary, previous: Summary): Metric[] {
     },
     {
       id: "fallback-share",
-      label: "Answered by fallback",
+      label: "Fallback share",
       value: formatPercent(c.answers.fallback_share),
       detail: `${formatInteger(c.answers.by_fallback)} of ${formatInteger(c.answers.answers)} answers`,
       delta: pointsDelta(c.answers.fallback_share, p.answers.fallback_share, "lower-is-better"),
@@ -107,7 +107,7 @@ export function overviewMetrics(current: Summary, previous: Summary): Metric[] {
     },
     {
       id: "incidents",
-      label: "Both-down incidents",
+      label: "Incidents",
       value: formatInteger(c.incidents.both_down),
       detail:
         c.incidents.both_down_seconds > 0
@@ -115,7 +115,7 @@ export function overviewMetrics(current: Summary, previous: Summary): Metric[] {
           : "no time without a model",
       delta: relativeDelta(c.incidents.both_down, p.incidents.both_down, "lower-is-better"),
       previous: formatInteger(p.incidents.both_down),
-      help: "Times no model could answer; the duration counts an open incident until now.",
+      help: "Both-down incidents: times no model could answer. The duration counts an open incident until now.",
     },
   ];
 }

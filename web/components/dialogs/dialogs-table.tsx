@@ -29,11 +29,12 @@ export function DialogsTable({
     <Table>
       <TableHeader>
         <TableRow className="hover:bg-transparent">
-          <SortHeader label="Dialog" sortKey="name" sort={sort} onSort={onSort} className="pl-5" />
+          <SortHeader label="Dialog" sortKey="name" sort={sort} onSort={onSort} className="pl-3 sm:pl-5" />
           <TableHead className="hidden md:table-cell">Role</TableHead>
-          <SortHeader label="Messages" sortKey="messages" sort={sort} onSort={onSort} className="text-right" />
+          {/* A phone keeps the name and the recency; the figures need a wider screen. */}
+          <SortHeader label="Messages" sortKey="messages" sort={sort} onSort={onSort} className="hidden text-right sm:table-cell" />
           <SortHeader label="Cost" sortKey="cost" sort={sort} onSort={onSort} className="hidden text-right sm:table-cell" />
-          <SortHeader label="Last activity" sortKey="activity" sort={sort} onSort={onSort} className="pr-5 text-right" />
+          <SortHeader label="Last activity" sortKey="activity" sort={sort} onSort={onSort} className="pr-3 text-right sm:pr-5" />
         </TableRow>
       </TableHeader>
       <TableBody>
@@ -51,14 +52,14 @@ export function DialogsTable({
                 if (!(event.target as HTMLElement).closest("a")) router.push(href);
               }}
             >
-              <TableCell className="pl-5">
+              <TableCell className="pl-3 sm:pl-5">
                 <div className="flex items-center gap-3">
                   <Avatar name={name} id={dialog.chat_id} group={dialog.type !== "private"} />
                   <div className="min-w-0">
-                    <Link href={href} className="block max-w-[14rem] truncate font-medium hover:underline sm:max-w-xs">
+                    <Link href={href} className="block max-w-[11rem] truncate font-medium hover:underline sm:max-w-xs">
                       {name}
                     </Link>
-                    <div className="max-w-[14rem] truncate text-xs text-muted-foreground sm:max-w-xs">
+                    <div className="max-w-[11rem] truncate text-xs text-muted-foreground sm:max-w-xs">
                       {dialogSubtitle(dialog)}
                     </div>
                   </div>
@@ -67,12 +68,12 @@ export function DialogsTable({
               <TableCell className="hidden md:table-cell">
                 {dialog.role ? <Badge variant="secondary">{dialog.role}</Badge> : <span className="text-muted-foreground">default</span>}
               </TableCell>
-              <TableCell className="text-right tabular">
+              <TableCell className="hidden text-right tabular sm:table-cell">
                 {formatInteger(dialog.messages_in)}
                 <span className="text-muted-foreground"> / {formatInteger(dialog.messages_out)}</span>
               </TableCell>
               <TableCell className="hidden text-right tabular sm:table-cell">{formatUsd(dialog.cost_usd)}</TableCell>
-              <TableCell className="pr-5 text-right text-muted-foreground tabular" title={formatDateTime(dialog.last_activity_at)}>
+              <TableCell className="pr-3 text-right text-muted-foreground tabular sm:pr-5" title={formatDateTime(dialog.last_activity_at)}>
                 {formatRelative(dialog.last_activity_at, now)}
               </TableCell>
             </TableRow>

@@ -37,8 +37,19 @@ export function BreakerTimeline({ segments, from, to }: { segments: Segment[]; f
           );
         })}
       </div>
-      <div className="flex justify-between text-[11px] text-muted-foreground tabular">
+      <div className="flex flex-wrap items-center justify-between gap-x-4 gap-y-1 text-[11px] text-muted-foreground tabular">
         <span>{formatDateTime(new Date(from))}</span>
+        <span className="flex flex-wrap items-center gap-x-3 gap-y-1">
+          {(["closed", "half_open", "open"] as const).map((state) => (
+            <span key={state} className="flex items-center gap-1">
+              <span
+                className="size-2 rounded-[2px]"
+                style={{ background: stateColor(state), opacity: state === "closed" ? 0.55 : 1 }}
+              />
+              {STATE_LABELS[state]}
+            </span>
+          ))}
+        </span>
         <span>{formatDateTime(new Date(to))}</span>
       </div>
     </div>

@@ -86,15 +86,18 @@ export function ModelCard({
             ) : (
               <ol className="grid max-h-64 gap-1 overflow-y-auto pr-1 text-sm" data-testid="breaker-events">
                 {model.events.slice(0, 50).map((event) => (
-                  <li key={`${event.at}-${event.to_state}`} className="flex items-center gap-2 rounded-md px-2 py-1 hover:bg-muted/60">
+                  <li
+                    key={`${event.at}-${event.to_state}`}
+                    className="flex flex-wrap items-center gap-x-2 rounded-md px-2 py-1 hover:bg-muted/60 sm:flex-nowrap"
+                  >
                     <time className="w-28 shrink-0 text-xs text-muted-foreground tabular" dateTime={event.at}>
                       {formatDateTime(event.at)}
                     </time>
-                    <span className="flex items-center gap-1 text-xs">
+                    <span className="flex items-center gap-1 text-xs whitespace-nowrap">
                       {humanize(event.from_state ?? "?")} <ArrowRightIcon className="size-3 text-muted-foreground" />{" "}
                       <span className="font-medium">{humanize(event.to_state ?? "?")}</span>
                     </span>
-                    <span className="truncate text-xs text-muted-foreground">{event.reason}</span>
+                    <span className="basis-full truncate text-xs text-muted-foreground sm:basis-auto">{event.reason}</span>
                   </li>
                 ))}
               </ol>

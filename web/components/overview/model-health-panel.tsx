@@ -9,7 +9,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Skeleton } from "@/components/ui/skeleton";
 import { Unavailable } from "@/components/unavailable";
 import type { ModelsReport } from "@/lib/api/types";
-import { formatDateTime, formatPercent, formatRelative, humanize } from "@/lib/format";
+import { formatDateTime, formatInteger, formatPercent, formatRelative, humanize } from "@/lib/format";
 
 /** Live breaker state of every model: what answers right now, since when, and why it changed. */
 export function ModelHealthPanel({
@@ -49,7 +49,7 @@ export function ModelHealthPanel({
                     </Badge>
                   )}
                   <span className="text-xs text-muted-foreground tabular">
-                    {formatPercent(model.failure_rate)} failed
+                    {formatInteger(model.calls)} requests · {formatPercent(model.failure_rate)} failed
                   </span>
                 </div>
               </div>
