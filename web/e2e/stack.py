@@ -106,7 +106,8 @@ class KnownDialog:
         try:
             async with connection.transaction():
                 await connection.execute(
-                    """INSERT INTO users (id, username, first_name, last_name, language_code, first_seen_at, last_seen_at)
+                    """INSERT INTO users (id, username, first_name, last_name, language_code,
+                                          first_seen_at, last_seen_at)
                        VALUES ($1, $2, $3, $4, 'en', $5, $5)""",
                     KNOWN_USER["id"],
                     KNOWN_USER["username"],
@@ -166,7 +167,9 @@ class KnownDialog:
                 at,
                 900_000_000 + self.counter,
             )
-            calls = [(PRIMARY, "server_error", False, None)] if fallback else []
+            calls: list[tuple[str, str, bool, Decimal | None]] = []
+            if fallback:
+                calls.append((PRIMARY, "server_error", False, None))
             calls.append((FALLBACK if fallback else PRIMARY, "ok", fallback, cost))
             for j, (model, outcome, is_fallback, call_cost) in enumerate(calls):
                 ok = outcome == "ok"
@@ -306,7 +309,7 @@ class StatsApi:
 
 def control_server(api: StatsApi, dialog: KnownDialog, loop: asyncio.AbstractEventLoop) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _reply(self, status: int, body: object) -> None:
@@ -362,8 +365,15 @@ async def main() -> int:
             await asyncio.to_thread(upgrade, url)
         now = datetime.now(UTC).replace(second=0, microsecond=0)
         messages = int(os.environ.get("E2E_SEED_MESSAGES", "8000"))
-        plan = SeedPlan(messages=messages, days=14, users=60, seed=7, end=now - timedelta(minutes=45),
-                        primary_model=PRIMARY, fallback_model=FALLBACK)
+        plan = SeedPlan(
+            messages=messages,
+            days=14,
+            users=60,
+            seed=7,
+            end=now - timedelta(minutes=45),
+            primary_model=PRIMARY,
+            fallback_model=FALLBACK,
+        )
         report = await seed(to_asyncpg_dsn(urls["seeded"]), plan)
         dialog = KnownDialog(to_asyncpg_dsn(urls["seeded"]))
         known = await dialog.create(now)
