@@ -21,7 +21,7 @@ class Deferred:
 class DeferredQuestions:
     """Oldest first, at most ``limit``; each expires ``window`` seconds after it was kept."""
 
-    def __init__(self, window: float, limit: int = 20) -> None:
+    def __init__(self, window: float, limit: int = 50) -> None:
         self.window = window
         self.limit = limit
         self._queue: deque[Deferred] = deque()

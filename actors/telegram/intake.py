@@ -29,7 +29,8 @@ from runtime import ActorRef
 log = logging.getLogger("assistant.telegram")
 
 ALLOWED_UPDATES = ["message", "callback_query", "stopped_message_generation", "edited_message", "my_chat_member"]
-BACKOFF_MAX = 30.0
+BACKOFF_MAX = 10.0
+"""Longest wait between failed getUpdates calls: Telegram back means answers within seconds."""
 
 
 def update_payload(update: Update) -> dict[str, Any]:
