@@ -280,10 +280,11 @@ async def machine(database_url: str) -> str:
         await connection.close()
     cpu, memory_gb = describe_host()
     tables = ", ".join(f"{r['relname']} {r['bytes'] / 2**20:,.0f} MB" for r in sizes)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
         f"{os.cpu_count()} × {cpu}, {memory_gb:.0f} GB RAM, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, PostgreSQL {version} (shared_buffers {shared_buffers}). "
-        f"Sizes: {tables}."
+        f"Load average when measuring started: {load} (other work on the machine shares its CPUs). Sizes: {tables}."
     )
 
 

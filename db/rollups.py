@@ -18,8 +18,8 @@ over the latency bins of ``api.histogram`` (computed in SQL by
 Distinct counts (active users, active chats) cannot be summed across periods.
 Every user and chat gets a dense number (``idx``), and ``stats_activity_bits``
 keeps, per hour and day, a bitmap of the numbers that wrote: the distinct count
-over any set of periods is the popcount of their OR. Minute-level distinct
-counts come from ``stats_activity``.
+over any set of periods is the popcount of their OR. Minute rows of
+``stats_messages`` list the numbers instead (a minute has few writers).
 """
 
 from __future__ import annotations
@@ -132,6 +132,10 @@ class StatsMessages(Base):
     messages_out: Mapped[int] = _counter()
     failovers: Mapped[int] = _counter()
     latency_hist: Mapped[list[int]] = _histogram()
+    users: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default=text("'{}'::integer[]"))
+    """Minute rows only: the sorted ``idx`` of the users who wrote (hours and days keep bitmaps)."""
+    chats: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default=text("'{}'::integer[]"))
+    """Minute rows only: the sorted ``idx`` of the chats with a user message."""
 
 
 class StatsCalls(Base):

@@ -162,84 +162,70 @@ async def role_totals(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[str, R
 async def distinct_active(db: AsyncConnection, tiles: Sequence[Tile], *, chats: bool = False) -> dict[int, int]:
     """Distinct users (or chats) with an ``in`` message, per index, exactly.
 
-    Hour and day tiles OR the stored bitmaps, minute tiles turn the ids of
-    ``stats_activity`` into bitmaps on the fly, and the popcount of the OR of both
-    is the distinct count, however many periods a bucket spans. Buckets made of
-    minutes only (a minute series) count the ids directly.
+    Hour and day tiles OR the stored bitmaps, minute tiles turn the numbers listed
+    in their ``stats_messages`` rows into bitmaps on the fly, and the popcount of
+    the OR of both is the distinct count, however many periods a bucket spans. A
+    bucket that is one stored period reads its count directly.
     """
     by_index: dict[int, list[Tile]] = defaultdict(list)
     for tile in tiles:
         by_index[tile.index].append(tile)
-    minutes_only, one_period, mixed = [], [], []
+    one_minute, one_period, minutes, mixed = [], [], [], []
     for parts in by_index.values():
-        if all(tile.period_minutes == 1 for tile in parts):
-            minutes_only += parts
-        elif len(parts) == 1 and parts[0].end - parts[0].start == timedelta(minutes=parts[0].period_minutes):
+        single = len(parts) == 1 and parts[0].end - parts[0].start == timedelta(minutes=parts[0].period_minutes)
+        if single and parts[0].period_minutes == 1:
+            one_minute += parts
+        elif single:
             one_period += parts  # a UTC hour or day: its own bitmap says it all, nothing to OR
+        elif all(tile.period_minutes == 1 for tile in parts):
+            minutes += parts
         else:
             mixed += parts
+    column = "chats" if chats else "users"
+    kind = CHATS_KIND if chats else USERS_KIND
+    queries = [
+        (one_minute, f"SELECT t.i, cardinality(m.ids) FROM {rows_in_tiles('stats_messages', 'm', f'{column} AS ids')}"),
+        (
+            minutes,
+            f"""SELECT t.i, count(DISTINCT x)
+                FROM {rows_in_tiles("stats_messages", "m", f"{column} AS ids")} CROSS JOIN LATERAL unnest(m.ids) AS x
+                GROUP BY 1""",
+        ),
+        (
+            one_period,
+            f"""SELECT t.i, sum(bit_count(b.bits))::bigint
+                FROM {rows_in_tiles("stats_activity_bits", "b", "bits", f"r.kind = {kind}")}
+                GROUP BY 1""",
+        ),
+        (mixed, _union_of_bitmaps(kind, column)),
+    ]
     counts: dict[int, int] = {}
-    if minutes_only:
-        counts.update(await _count_ids(db, minutes_only, chats=chats))
-    if one_period:
-        counts.update(await _count_bits(db, one_period, chats=chats))
-    if mixed:
-        counts.update(await _union_bitmaps(db, mixed, chats=chats))
+    for part, sql in queries:
+        if part:
+            counts.update({index: count for index, count in await fetch_tiles(db, f"WITH {TILES} {sql}", part)})
     return counts
 
 
-async def _count_bits(db: AsyncConnection, tiles: Sequence[Tile], *, chats: bool) -> dict[int, int]:
-    kind = CHATS_KIND if chats else USERS_KIND
-    rows = await fetch_tiles(
-        db,
-        f"""WITH {TILES}
-            SELECT t.i, sum(bit_count(b.bits))::bigint
-            FROM {rows_in_tiles("stats_activity_bits", "b", "bits", f"r.kind = {kind}")}
-            GROUP BY 1""",
-        tiles,
-    )
-    return {index: count for index, count in rows}
-
-
-async def _count_ids(db: AsyncConnection, tiles: Sequence[Tile], *, chats: bool) -> dict[int, int]:
-    column = "chat_id" if chats else "user_id"
-    rows = await fetch_tiles(
-        db,
-        f"""WITH {TILES}
-            SELECT t.i, count(DISTINCT a.id)
-            FROM {rows_in_tiles("stats_activity", "a", f"{column} AS id", f"r.messages_in > 0 AND r.{column} <> 0")}
-            GROUP BY 1""",
-        tiles,
-    )
-    return {index: count for index, count in rows}
-
-
-async def _union_bitmaps(db: AsyncConnection, tiles: Sequence[Tile], *, chats: bool) -> dict[int, int]:
-    kind, column, entities = (CHATS_KIND, "chat_id", "stats_chats") if chats else (USERS_KIND, "user_id", "stats_users")
-    rows = await fetch_tiles(
-        db,
-        f"""WITH {TILES},
-            coarse AS (
-                SELECT t.i, b.chunk, bit_or(b.bits) AS bits
-                FROM {rows_in_tiles("stats_activity_bits", "b", "chunk, bits", f"r.kind = {kind} AND t.grain > 1")}
-                GROUP BY 1, 2
-            ),
-            fine AS (
-                SELECT m.i, e.idx / {BITMAP_BITS} AS chunk,
-                       bit_or(B'1'::bit({BITMAP_BITS}) >> (e.idx % {BITMAP_BITS})) AS bits
-                FROM (
-                    SELECT DISTINCT t.i, a.id
-                    FROM {rows_in_tiles("stats_activity", "a", f"{column} AS id", "r.messages_in > 0 AND t.grain = 1")}
-                ) AS m
-                JOIN {entities} AS e ON e.{column} = m.id
-                GROUP BY 1, 2
-            ),
-            merged AS (
-                SELECT i, chunk, bit_or(bits) AS bits
-                FROM (SELECT * FROM coarse UNION ALL SELECT * FROM fine) AS both_grains
-                GROUP BY 1, 2
-            )
-            SELECT i, sum(bit_count(bits))::bigint FROM merged GROUP BY 1""",
-        tiles,
-    )
-    return {index: count for index, count in rows}
+def _union_of_bitmaps(kind: int, column: str) -> str:
+    return f""",
+        coarse AS (
+            SELECT t.i, b.chunk, bit_or(b.bits) AS bits
+            FROM {rows_in_tiles("stats_activity_bits", "b", "chunk, bits", f"r.kind = {kind} AND t.grain > 1")}
+            GROUP BY 1, 2
+        ),
+        fine AS (
+            SELECT m.i, m.idx / {BITMAP_BITS} AS chunk,
+                   bit_or(B'1'::bit({BITMAP_BITS}) >> (m.idx % {BITMAP_BITS})) AS bits
+            FROM (
+                SELECT DISTINCT t.i, x AS idx
+                FROM {rows_in_tiles("stats_messages", "m", f"{column} AS ids", "t.grain = 1")}
+                CROSS JOIN LATERAL unnest(m.ids) AS x
+            ) AS m
+            GROUP BY 1, 2
+        ),
+        merged AS (
+            SELECT i, chunk, bit_or(bits) AS bits
+            FROM (SELECT * FROM coarse UNION ALL SELECT * FROM fine) AS both_grains
+            GROUP BY 1, 2
+        )
+        SELECT i, sum(bit_count(bits))::bigint FROM merged GROUP BY 1"""

@@ -49,6 +49,14 @@ def helper_functions() -> list[str]:
         LANGUAGE sql IMMUTABLE PARALLEL SAFE
         AS $$ SELECT width_bucket(ms, '{{{edges}}}'::integer[])::smallint $$
         """,
+        """
+        CREATE FUNCTION stats_union(a integer[], b integer[]) RETURNS integer[]
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        AS $$
+            SELECT CASE WHEN cardinality(b) = 0 THEN a WHEN cardinality(a) = 0 THEN b
+                        ELSE ARRAY(SELECT DISTINCT x FROM unnest(a || b) AS x ORDER BY x) END
+        $$
+        """,
         f"""
         CREATE FUNCTION stats_hist_merge(a bigint[], b bigint[]) RETURNS bigint[]
         LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -176,17 +184,34 @@ def messages_rollup(source: str) -> list[str]:
             )
         }
         )
+        , writers AS (
+            -- Per minute, the dense numbers of the users and chats that wrote: distinct counts of minutes.
+            SELECT date_trunc('minute', n.created_at, 'UTC') AS t,
+                   array_agg(DISTINCT u.idx ORDER BY u.idx) AS users,
+                   array_agg(DISTINCT c.idx ORDER BY c.idx) AS chats
+            FROM {source} AS n
+            JOIN stats_users AS u ON u.user_id = n.user_id
+            JOIN stats_chats AS c ON c.chat_id = n.chat_id
+            WHERE n.direction = 'in'
+            GROUP BY 1
+        )
         INSERT INTO stats_messages AS s
-            (period_minutes, period_start, messages_in, messages_out, failovers, latency_hist)
-        SELECT minutes, t, sum(n_in), sum(n_out), sum(n_fallback),
-               coalesce(array_agg((bin::bigint << 40) | n_latency::bigint ORDER BY bin)
-                        FILTER (WHERE bin IS NOT NULL AND n_latency > 0), '{{}}')
-        FROM levels GROUP BY 1, 2
+            (period_minutes, period_start, messages_in, messages_out, failovers, latency_hist, users, chats)
+        SELECT totals.*, coalesce(w.users, '{{}}'), coalesce(w.chats, '{{}}')
+        FROM (
+            SELECT minutes, t, sum(n_in), sum(n_out), sum(n_fallback),
+                   coalesce(array_agg((bin::bigint << 40) | n_latency::bigint ORDER BY bin)
+                            FILTER (WHERE bin IS NOT NULL AND n_latency > 0), '{{}}')
+            FROM levels GROUP BY 1, 2
+        ) AS totals(minutes, t, n_in, n_out, n_fallback, hist)
+        LEFT JOIN writers AS w ON totals.minutes = 1 AND w.t = totals.t
         ORDER BY 1, 2
         ON CONFLICT (period_minutes, period_start) DO UPDATE SET
             messages_in = s.messages_in + excluded.messages_in,
             messages_out = s.messages_out + excluded.messages_out,
             failovers = s.failovers + excluded.failovers,
+            users = stats_union(s.users, excluded.users),
+            chats = stats_union(s.chats, excluded.chats),
             latency_hist = stats_hist_merge(s.latency_hist, excluded.latency_hist)
         """,
         f"""
@@ -392,6 +417,8 @@ def create_tables() -> None:
         sa.Column(
             "latency_hist", postgresql.ARRAY(sa.BigInteger()), server_default=sa.text("'{}'::bigint[]"), nullable=False
         ),
+        sa.Column("users", postgresql.ARRAY(sa.Integer()), server_default=sa.text("'{}'::integer[]"), nullable=False),
+        sa.Column("chats", postgresql.ARRAY(sa.Integer()), server_default=sa.text("'{}'::integer[]"), nullable=False),
         sa.PrimaryKeyConstraint("period_minutes", "period_start", name=op.f("pk_stats_messages")),
     )
     op.create_table(
@@ -427,6 +454,7 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
         op.execute(f"DROP FUNCTION IF EXISTS {function}()")
     op.execute("DROP FUNCTION IF EXISTS stats_hist_merge(bigint[], bigint[])")
+    op.execute("DROP FUNCTION IF EXISTS stats_union(integer[], integer[])")
     op.execute("DROP FUNCTION IF EXISTS stats_latency_bin(integer)")
     op.drop_index("ix_chats_last_activity_at_id", table_name="chats")
     for table in (
