@@ -62,12 +62,13 @@ class Period:
 
 @dataclass(frozen=True)
 class Tile:
-    """Rows of rollup grain ``period_minutes`` starting in ``[start, end)`` belong to bucket ``index``."""
+    """Rows of grain ``period_minutes`` starting in ``[start, end)`` count ``sign`` times for bucket ``index``."""
 
     index: int
     period_minutes: int
     start: datetime
     end: datetime
+    sign: int = 1
 
 
 def tile_span(span: Span, grains: Sequence[tuple[timedelta, int]] = GRAINS) -> list[tuple[int, Span]]:
@@ -93,8 +94,64 @@ def tile_span(span: Span, grains: Sequence[tuple[timedelta, int]] = GRAINS) -> l
     ]
 
 
-def tiles_for(spans: Iterable[Span]) -> list[Tile]:
-    """Tiles for several spans at once, each tagged with the position of its span."""
+def signed_tile_span(span: Span, grains: Sequence[tuple[timedelta, int]] = GRAINS) -> list[tuple[int, int, Span]]:
+    """Cover a minute-aligned span with added and subtracted rollup periods, reading fewer rows.
+
+    Returns ``(sign, period_minutes, sub-span)``: the span is the sum of the
+    sub-spans with their signs. An edge that covers most of a period is read as
+    the whole period minus the rest: a local day in Moscow, 21:00 to 21:00 UTC,
+    is 3 hours + 1 day - 3 hours, 7 rows instead of 24. Only for figures that
+    add up (counts, tokens, costs, histograms), never for distinct counts.
+    """
+    if span.start >= span.end:
+        return []
+    (unit, grain), finer = grains[0], grains[1:]
+    if not finer:
+        return [(1, grain, span)]
+    first, last = floor_to(span.start, unit), ceil_to(span.end, unit)
+    if last - first == unit:  # one period holds the whole span
+        if unit - (span.end - span.start) < span.end - span.start:
+            return [
+                (1, grain, Span(first, last)),
+                *_negated(signed_tile_span(Span(first, span.start), finer)),
+                *_negated(signed_tile_span(Span(span.end, last), finer)),
+            ]
+        return signed_tile_span(span, finer)
+    inner_start, inner_end = ceil_to(span.start, unit), floor_to(span.end, unit)
+    parts: list[tuple[int, int, Span]] = []
+    if span.start > first:
+        if unit - (inner_start - span.start) < inner_start - span.start:
+            parts += _negated(signed_tile_span(Span(first, span.start), finer))
+            inner_start = first
+        else:
+            parts += signed_tile_span(Span(span.start, inner_start), finer)
+    if span.end < last:
+        if unit - (span.end - inner_end) < span.end - inner_end:
+            parts += _negated(signed_tile_span(Span(span.end, last), finer))
+            inner_end = last
+        else:
+            parts += signed_tile_span(Span(inner_end, span.end), finer)
+    if inner_start < inner_end:
+        parts.append((1, grain, Span(inner_start, inner_end)))
+    return parts
+
+
+def _negated(parts: list[tuple[int, int, Span]]) -> list[tuple[int, int, Span]]:
+    return [(-sign, grain, part) for sign, grain, part in parts]
+
+
+def tiles_for(spans: Iterable[Span], *, signed: bool = False) -> list[Tile]:
+    """Tiles for several spans at once, each tagged with the position of its span.
+
+    ``signed`` allows subtracted tiles (see :func:`signed_tile_span`): fewer rows,
+    for sums only.
+    """
+    if signed:
+        return [
+            Tile(index, grain, part.start, part.end, sign)
+            for index, span in enumerate(spans)
+            for sign, grain, part in signed_tile_span(span)
+        ]
     return [
         Tile(index, grain, part.start, part.end) for index, span in enumerate(spans) for grain, part in tile_span(span)
     ]

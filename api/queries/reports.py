@@ -37,21 +37,22 @@ async def top_users(db: AsyncConnection, window: Range, *, limit: int) -> TopUse
         f"""
             WITH {TILES},
             totals AS (
-                SELECT a.user_id, sum(a.messages_in) AS messages_in, sum(a.messages_out) AS messages_out,
-                       sum(a.calls) AS calls, sum(a.tokens) AS tokens, sum(a.cost) AS cost
+                SELECT a.user_id, sum(t.sign * a.messages_in) AS messages_in,
+                       sum(t.sign * a.messages_out) AS messages_out, sum(t.sign * a.calls) AS calls,
+                       sum(t.sign * a.tokens) AS tokens, sum(t.sign * a.cost) AS cost
                 FROM {rows_in_tiles("stats_activity", "a", ACTIVITY_COLUMNS, "r.user_id <> 0")}
                 GROUP BY a.user_id
             ),
             ranked AS (
                 (SELECT 'messages' AS list, * FROM totals WHERE messages_in > 0
-                 ORDER BY messages_in DESC, user_id LIMIT $5)
+                 ORDER BY messages_in DESC, user_id LIMIT $6)
                 UNION ALL
-                (SELECT 'cost' AS list, * FROM totals WHERE cost > 0 ORDER BY cost DESC, user_id LIMIT $5)
+                (SELECT 'cost' AS list, * FROM totals WHERE cost > 0 ORDER BY cost DESC, user_id LIMIT $6)
             )
             SELECT r.*, u.username, u.first_name, u.last_name
             FROM ranked AS r LEFT JOIN users AS u ON u.id = r.user_id
         """,
-        tiles_for([Span(window.start, window.end)]),
+        tiles_for([Span(window.start, window.end)], signed=True),
         limit,
     )
     lists: dict[str, list[UserUsage]] = {"messages": [], "cost": []}
@@ -80,7 +81,7 @@ async def models(
     db: AsyncConnection, window: Range, *, configured: dict[str, str], events_per_model: int
 ) -> ModelsReport:
     """Breaker state now, requests by outcome and events in the window, per model; incidents in the window."""
-    tiles = tiles_for([Span(window.start, window.end)])
+    tiles = tiles_for([Span(window.start, window.end)], signed=True)
     outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     requests = await call_totals(db, tiles)
     for call in requests[0].totals() if 0 in requests else []:
@@ -146,7 +147,7 @@ def _model_health(
 
 async def roles(db: AsyncConnection, window: Range) -> RolesReport:
     """Per role: answers and requests in the window, switches to it in the window, chats using it now."""
-    totals = await role_totals(db, tiles_for([Span(window.start, window.end)]))
+    totals = await role_totals(db, tiles_for([Span(window.start, window.end)], signed=True))
     switches = {
         row.role: int(row.n)
         for row in await db.execute(

@@ -21,12 +21,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.histogram import COUNT_BITS, COUNT_MASK, pack, percentiles
 from api.timeranges import Tile
 from db.rollups import BITMAP_BITS, CHATS_KIND, USERS_KIND
 
 TILES = """
 tiles AS (
-    SELECT * FROM unnest($1::integer[], $2::integer[], $3::timestamptz[], $4::timestamptz[]) AS t(i, grain, s, e)
+    SELECT * FROM unnest($1::integer[], $2::integer[], $3::timestamptz[], $4::timestamptz[], $5::integer[])
+        AS t(i, grain, s, e, sign)
 )"""
 
 
@@ -52,6 +54,7 @@ async def fetch_tiles(db: AsyncConnection, sql: str, tiles: Sequence[Tile], *arg
         [tile.period_minutes for tile in tiles],
         [tile.start for tile in tiles],
         [tile.end for tile in tiles],
+        [tile.sign for tile in tiles],
     )
     driver: Any = raw.driver_connection
     rows: list[Any] = await driver.fetch(sql, *tile_arrays, *args)
@@ -59,14 +62,35 @@ async def fetch_tiles(db: AsyncConnection, sql: str, tiles: Sequence[Tile], *arg
 
 
 @dataclass
+class Histogram:
+    """A latency histogram summed from rollup rows: packed elements added, and (signed tiles) subtracted."""
+
+    added: list[int] = field(default_factory=list)
+    subtracted: list[int] = field(default_factory=list)
+    rows: int = 0
+
+    def add(self, packed: list[int], sign: int) -> None:
+        (self.added if sign > 0 else self.subtracted).extend(packed)
+        self.rows += 1
+
+    def percentiles(self, percents: Sequence[int]) -> list[float | None]:
+        if not self.subtracted:
+            # One rollup row's histogram is stored in bin order.
+            return percentiles(self.added, percents, in_order=self.rows == 1)
+        counts: dict[int, int] = defaultdict(int)
+        for packed, sign in ((self.added, 1), (self.subtracted, -1)):
+            for element in packed:
+                counts[element >> COUNT_BITS] += sign * (element & COUNT_MASK)
+        return percentiles(pack(counts), percents, in_order=True)
+
+
+@dataclass
 class MessageTotals:
     messages_in: int = 0
     messages_out: int = 0
     failovers: int = 0
-    latency: list[int] = field(default_factory=list)
-    """Answer latency histogram, packed (see ``api.histogram.percentiles``)."""
-    rows: int = 0
-    """Rollup rows summed; with one, ``latency`` is in bin order."""
+    latency: Histogram = field(default_factory=Histogram)
+    """Answer latency histogram."""
 
 
 @dataclass
@@ -86,7 +110,7 @@ class CallsAt:
     """Requests of one tile index: per model and outcome, and the time-to-first-token histogram."""
 
     by_model: dict[tuple[str, str], CallTotals] = field(default_factory=dict)
-    first_tokens: list[int] = field(default_factory=list)
+    first_tokens: Histogram = field(default_factory=Histogram)
 
     def totals(self) -> list[CallTotals]:
         """Sorted by model, then outcome."""
@@ -106,16 +130,15 @@ async def message_totals(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[int
     """Messages, failovers and the answer latency histogram per index (summed here: one row per period)."""
     columns = "messages_in, messages_out, failovers, latency_hist"
     rows = await fetch_tiles(
-        db, f"WITH {TILES} SELECT t.i, r.* FROM {rows_in_tiles('stats_messages', 'r', columns)}", tiles
+        db, f"WITH {TILES} SELECT t.i, t.sign, r.* FROM {rows_in_tiles('stats_messages', 'r', columns)}", tiles
     )
     result: dict[int, MessageTotals] = defaultdict(MessageTotals)
-    for index, messages_in, messages_out, failovers, latency in rows:
+    for index, sign, messages_in, messages_out, failovers, latency in rows:
         totals = result[index]
-        totals.messages_in += messages_in
-        totals.messages_out += messages_out
-        totals.failovers += failovers
-        totals.latency += latency
-        totals.rows += 1
+        totals.messages_in += sign * messages_in
+        totals.messages_out += sign * messages_out
+        totals.failovers += sign * failovers
+        totals.latency.add(latency, sign)
     return result
 
 
@@ -123,21 +146,24 @@ async def call_totals(db: AsyncConnection, tiles: Sequence[Tile], *, first_token
     """Requests per index by model and outcome, and (unless not wanted) the time-to-first-token histogram."""
     columns = "model, outcome, calls, prompt_tokens, completion_tokens, cost" + (", ttft_hist" if first_tokens else "")
     rows = await fetch_tiles(
-        db, f"WITH {TILES} SELECT t.i, r.* FROM {rows_in_tiles('stats_calls', 'r', columns)}", tiles
+        db, f"WITH {TILES} SELECT t.i, t.sign, r.* FROM {rows_in_tiles('stats_calls', 'r', columns)}", tiles
     )
     result: dict[int, CallsAt] = defaultdict(CallsAt)
     for row in rows:
-        index, model, outcome = row[0], row[1], row[2]
+        index, sign, model, outcome = row[0], row[1], row[2], row[3]
         at = result[index]
         totals = at.by_model.get((model, outcome))
         if totals is None:
             totals = at.by_model[model, outcome] = CallTotals(model, outcome)
-        totals.calls += row[3]
-        totals.prompt_tokens += row[4]
-        totals.completion_tokens += row[5]
-        totals.cost += row[6]
+        totals.calls += sign * row[4]
+        totals.prompt_tokens += sign * row[5]
+        totals.completion_tokens += sign * row[6]
+        totals.cost += sign * row[7]
         if first_tokens:
-            at.first_tokens += row[7]
+            at.first_tokens.add(row[8], sign)
+    for at in result.values():
+        # A model and outcome whose requests all fell in subtracted periods is not in the bucket at all.
+        at.by_model = {key: totals for key, totals in at.by_model.items() if totals.calls}
     return result
 
 
@@ -147,8 +173,8 @@ async def role_totals(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[str, R
     rows = await fetch_tiles(
         db,
         f"""WITH {TILES}
-            SELECT r.role, sum(r.answers), sum(r.calls), sum(r.prompt_tokens), sum(r.completion_tokens),
-                   sum(r.cost)::float8
+            SELECT r.role, sum(t.sign * r.answers), sum(t.sign * r.calls), sum(t.sign * r.prompt_tokens),
+                   sum(t.sign * r.completion_tokens), sum(t.sign * r.cost)::float8
             FROM {rows_in_tiles("stats_roles", "r", columns)}
             GROUP BY 1""",
         tiles,
@@ -156,11 +182,12 @@ async def role_totals(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[str, R
     return {
         role: RoleTotals(int(answers), int(calls), int(prompt), int(completion), cost)
         for role, answers, calls, prompt, completion, cost in rows
+        if answers or calls
     }
 
 
 async def distinct_active(db: AsyncConnection, tiles: Sequence[Tile], *, chats: bool = False) -> dict[int, int]:
-    """Distinct users (or chats) with an ``in`` message, per index, exactly.
+    """Distinct users (or chats) with an ``in`` message, per index, exactly (``tiles`` may not be signed).
 
     Hour and day tiles OR the stored bitmaps, minute tiles turn the numbers listed
     in their ``stats_messages`` rows into bitmaps on the fly, and the popcount of

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.histogram import percentiles
 from api.params import Range
 from api.queries.rollups import TILES, MessageTotals, distinct_active, fetch_tiles, message_totals, rows_in_tiles
 from api.schemas import Bucket
@@ -51,21 +50,23 @@ async def bucket_calls(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[int, 
     series there is about one row per (hour, model, outcome) anyway, and a
     GROUP BY with sorted arrays took the database three times as long.
     """
-    columns = "model, outcome, calls, prompt_tokens + completion_tokens AS tokens, cost::float8 AS cost"
+    columns = "model, outcome, calls, prompt_tokens + completion_tokens AS tokens, cost"
     rows = await fetch_tiles(
-        db, f"WITH {TILES} SELECT t.i, r.* FROM {rows_in_tiles('stats_calls', 'r', columns)}", tiles
+        db, f"WITH {TILES} SELECT t.i, t.sign, r.* FROM {rows_in_tiles('stats_calls', 'r', columns)}", tiles
     )
     sums: dict[tuple[int, str, str], list[Any]] = {}
-    for index, model, outcome, calls, tokens, cost in rows:
+    for index, sign, model, outcome, calls, tokens, cost in rows:
         figures = sums.get((index, model, outcome))
         if figures is None:
-            sums[index, model, outcome] = [calls, tokens, cost]
+            sums[index, model, outcome] = [sign * calls, sign * tokens, sign * cost]
         else:
-            figures[0] += calls
-            figures[1] += tokens
-            figures[2] += cost
+            figures[0] += sign * calls
+            figures[1] += sign * tokens
+            figures[2] += sign * cost
     result: dict[int, BucketCalls] = {}
     for (index, model, outcome), (calls, tokens, cost) in sorted(sums.items()):
+        if not calls:
+            continue  # every such request fell in a subtracted period
         bucket = result.get(index)
         if bucket is None:
             bucket = result[index] = BucketCalls([], 0, 0, 0, 0.0)
@@ -73,22 +74,23 @@ async def bucket_calls(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[int, 
         bucket.total += calls
         bucket.failed += calls if outcome not in ("ok", "cancelled") else 0
         bucket.tokens += tokens
-        bucket.cost += cost
+        bucket.cost += float(cost)
     return result
 
 
 async def time_series(db: AsyncConnection, window: Range, bucket: Bucket, zone: ZoneInfo) -> dict[str, Any]:
     """Every bucket of the window in order, empty ones included, as the JSON document of ``TimeSeries``."""
     buckets = periods(Span(window.start, window.end), bucket, zone)
-    tiles = tiles_for([period.covered for period in buckets])
-    messages = await message_totals(db, tiles)
-    calls = await bucket_calls(db, tiles)
-    active = await distinct_active(db, tiles)
+    spans = [period.covered for period in buckets]
+    sums = tiles_for(spans, signed=True)
+    messages = await message_totals(db, sums)
+    calls = await bucket_calls(db, sums)
+    active = await distinct_active(db, tiles_for(spans))
     points = []
     for index, period in enumerate(buckets):
         totals = messages.get(index, EMPTY)
         requests = calls.get(index, NO_CALLS)
-        latency_p50, latency_p95 = percentiles(totals.latency, (50, 95), in_order=totals.rows == 1)
+        latency_p50, latency_p95 = totals.latency.percentiles((50, 95))
         points.append(
             {
                 "start": period.start,

@@ -9,12 +9,12 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.histogram import percentiles
 from api.incidents import ENDS, STARTS, Outage, pair_events
 from api.params import Range
 from api.queries.rollups import (
     CallsAt,
     CallTotals,
+    Histogram,
     MessageTotals,
     call_totals,
     distinct_active,
@@ -44,9 +44,9 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def call_stats(calls: Sequence[CallTotals], first_tokens: list[int]) -> CallStats:
+def call_stats(calls: Sequence[CallTotals], first_tokens: Histogram) -> CallStats:
     """Request counts by kind of outcome, and time-to-first-token percentiles."""
-    ttft_p50, ttft_p95 = percentiles(first_tokens, (50, 95))
+    ttft_p50, ttft_p95 = first_tokens.percentiles((50, 95))
     total = sum(call.calls for call in calls)
     ok = sum(call.calls for call in calls if call.outcome == "ok")
     cancelled = sum(call.calls for call in calls if call.outcome == "cancelled")
@@ -78,15 +78,16 @@ async def summary(db: AsyncConnection, window: Range) -> Summary:
     end = window.end
     ranges = [Span(window.start, end), Span(end - DAY, end), Span(end - 7 * DAY, end), Span(end - 30 * DAY, end)]
     tiles = tiles_for(ranges[:1])
-    messages = (await message_totals(db, tiles)).get(0, MessageTotals())
-    requests = (await call_totals(db, tiles)).get(0, CallsAt())
+    sums = tiles_for(ranges[:1], signed=True)
+    messages = (await message_totals(db, sums)).get(0, MessageTotals())
+    requests = (await call_totals(db, sums)).get(0, CallsAt())
     calls = requests.totals()
     active_users = await distinct_active(db, tiles_for(ranges))
     active_chats = (await distinct_active(db, tiles, chats=True)).get(0, 0)
     users_total, users_new = await first_seen_counts(db, "stats_users", window)
     chats_total, chats_new = await first_seen_counts(db, "stats_chats", window)
     outages = await outages_overlapping(db, window)
-    latency_p50, latency_p95 = percentiles(messages.latency, (50, 95))
+    latency_p50, latency_p95 = messages.latency.percentiles((50, 95))
     return Summary(
         range=time_range(window),
         users=UserCounts(

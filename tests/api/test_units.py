@@ -17,7 +17,7 @@ from api.histogram import bin_of, lower_edges, pack, percentiles, representative
 from api.incidents import Outage, pair_events
 from api.params import decode_cursor, encode_cursor, like_pattern
 from api.schemas import Bucket
-from api.timeranges import EPOCH, GRAINS, Span, periods, tile_span
+from api.timeranges import EPOCH, GRAINS, Span, periods, signed_tile_span, tile_span
 from db.connect import to_asyncpg_dsn
 
 MINUTE = timedelta(minutes=1)
@@ -76,6 +76,35 @@ def test_tiles_cover_a_span_exactly_with_aligned_periods(start: datetime, length
             grain
         ] == timedelta(0)
     assert len(tiles) <= 2 * 59 + 2 * 23 + 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(minutes, st.integers(min_value=1, max_value=60 * 24 * 100))
+def test_signed_tiles_add_up_to_the_span_and_read_fewer_rows(start: datetime, length: int) -> None:
+    span = Span(start, start + length * MINUTE)
+    tiles = signed_tile_span(span)
+    coverage: dict[datetime, int] = {}
+    units = {g: u for u, g in GRAINS}
+    for sign, grain, part in tiles:
+        assert (part.start - EPOCH) % units[grain] == timedelta(0) and (part.end - part.start) % units[
+            grain
+        ] == timedelta(0)
+        coverage[part.start] = coverage.get(part.start, 0) + sign
+        coverage[part.end] = coverage.get(part.end, 0) - sign
+    # Sweep the boundaries: how many times each stretch of time between two of them is counted.
+    level, counted = 0, []
+    for moment in sorted(coverage):
+        level += coverage[moment]
+        counted.append((moment, level))
+    stretches = [(a, b, n) for (a, n), (b, _) in itertools.pairwise(counted) if n != 0]
+    assert all(n == 1 for _, _, n in stretches)
+    assert (stretches[0][0], stretches[-1][1]) == (span.start, span.end)
+    assert all(left[1] == right[0] for left, right in itertools.pairwise(stretches))
+
+    def rows(grain: int, part: Span) -> int:
+        return (part.end - part.start) // units[grain]
+
+    assert sum(rows(g, p) for _, g, p in tiles) <= sum(rows(g, p) for g, p in tile_span(span))
 
 
 @settings(max_examples=100, deadline=None)
