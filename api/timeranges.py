@@ -98,8 +98,8 @@ def signed_tile_span(span: Span, grains: Sequence[tuple[timedelta, int]] = GRAIN
     """Cover a minute-aligned span with added and subtracted rollup periods, reading fewer rows.
 
     Returns ``(sign, period_minutes, sub-span)``: the span is the sum of the
-    sub-spans with their signs. An edge that covers most of a period is read as
-    the whole period minus the rest: a local day in Moscow, 21:00 to 21:00 UTC,
+    sub-spans with their signs. An edge is read as the whole period minus the
+    rest when that reads fewer rows: a local day in Moscow, 21:00 to 21:00 UTC,
     is 3 hours + 1 day - 3 hours, 7 rows instead of 24. Only for figures that
     add up (counts, tokens, costs, histograms), never for distinct counts.
     """
@@ -108,32 +108,41 @@ def signed_tile_span(span: Span, grains: Sequence[tuple[timedelta, int]] = GRAIN
     (unit, grain), finer = grains[0], grains[1:]
     if not finer:
         return [(1, grain, span)]
+    if 2 * (span.end - span.start) <= unit:
+        return signed_tile_span(span, finer)  # a whole period minus more than the span: never fewer rows
     first, last = floor_to(span.start, unit), ceil_to(span.end, unit)
     if last - first == unit:  # one period holds the whole span
-        if unit - (span.end - span.start) < span.end - span.start:
-            return [
-                (1, grain, Span(first, last)),
-                *_negated(signed_tile_span(Span(first, span.start), finer)),
-                *_negated(signed_tile_span(Span(span.end, last), finer)),
-            ]
-        return signed_tile_span(span, finer)
+        if span == Span(first, last):
+            return [(1, grain, span)]
+        plain = signed_tile_span(span, finer)
+        rest = _negated(
+            signed_tile_span(Span(first, span.start), finer) + signed_tile_span(Span(span.end, last), finer)
+        )
+        return [(1, grain, Span(first, last)), *rest] if _rows(rest) + 1 < _rows(plain) else plain
     inner_start, inner_end = ceil_to(span.start, unit), floor_to(span.end, unit)
     parts: list[tuple[int, int, Span]] = []
     if span.start > first:
-        if unit - (inner_start - span.start) < inner_start - span.start:
-            parts += _negated(signed_tile_span(Span(first, span.start), finer))
-            inner_start = first
+        plain = signed_tile_span(Span(span.start, inner_start), finer)
+        rest = _negated(signed_tile_span(Span(first, span.start), finer))
+        if _rows(rest) + 1 < _rows(plain):  # the whole first period is one more row
+            parts, inner_start = rest, first
         else:
-            parts += signed_tile_span(Span(span.start, inner_start), finer)
+            parts = plain
     if span.end < last:
-        if unit - (span.end - inner_end) < span.end - inner_end:
-            parts += _negated(signed_tile_span(Span(span.end, last), finer))
-            inner_end = last
+        plain = signed_tile_span(Span(inner_end, span.end), finer)
+        rest = _negated(signed_tile_span(Span(span.end, last), finer))
+        if _rows(rest) + 1 < _rows(plain):
+            parts, inner_end = parts + rest, last
         else:
-            parts += signed_tile_span(Span(inner_end, span.end), finer)
+            parts = parts + plain
     if inner_start < inner_end:
         parts.append((1, grain, Span(inner_start, inner_end)))
     return parts
+
+
+def _rows(parts: list[tuple[int, int, Span]]) -> int:
+    """How many rollup rows reading ``parts`` takes."""
+    return sum((part.end - part.start) // timedelta(minutes=grain) for _, grain, part in parts)
 
 
 def _negated(parts: list[tuple[int, int, Span]]) -> list[tuple[int, int, Span]]:

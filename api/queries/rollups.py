@@ -91,6 +91,7 @@ class MessageTotals:
     failovers: int = 0
     latency: Histogram = field(default_factory=Histogram)
     """Answer latency histogram."""
+    writers: int = 0
 
 
 @dataclass
@@ -127,18 +128,23 @@ class RoleTotals:
 
 
 async def message_totals(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[int, MessageTotals]:
-    """Messages, failovers and the answer latency histogram per index (summed here: one row per period)."""
-    columns = "messages_in, messages_out, failovers, latency_hist"
+    """Messages, failovers and the answer latency histogram per index (summed here: one row per period).
+
+    ``writers`` is the number of users who wrote in the row read last: the distinct
+    count of a bucket that is a single minute, for free.
+    """
+    columns = "messages_in, messages_out, failovers, latency_hist, cardinality(users)"
     rows = await fetch_tiles(
         db, f"WITH {TILES} SELECT t.i, t.sign, r.* FROM {rows_in_tiles('stats_messages', 'r', columns)}", tiles
     )
     result: dict[int, MessageTotals] = defaultdict(MessageTotals)
-    for index, sign, messages_in, messages_out, failovers, latency in rows:
+    for index, sign, messages_in, messages_out, failovers, latency, writers in rows:
         totals = result[index]
         totals.messages_in += sign * messages_in
         totals.messages_out += sign * messages_out
         totals.failovers += sign * failovers
         totals.latency.add(latency, sign)
+        totals.writers = writers
     return result
 
 
