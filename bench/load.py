@@ -51,14 +51,15 @@ from bench.load_procs import (
     ModelShape,
     Sampler,
     cpu_seconds,
+    database_stats,
     describe_machine,
     fake_openrouter,
     fake_telegram,
     machine_busy_seconds,
-    postgres_cpu_seconds,
     running_bot,
     scratch_database,
     server_label,
+    wait_until_quiet,
 )
 from bench.load_stats import Matched, Offered, match, percentile, rate, spread
 from tests.fakes.telegram import FakeTelegramClient, User
@@ -174,6 +175,9 @@ class Phase:
     shape: ModelShape
     idle_seconds: float
     chat_base: int
+    warmup_chats: int = WARMUP_CHATS
+    settle: float = 1.0
+    """Seconds to let the bot settle before reading its memory."""
 
 
 @dataclass
@@ -196,6 +200,8 @@ class PhaseResult:
     """Highest value of each WATCHED series during the load (read every second)."""
     metrics: dict[str, float]
     """Change of every /metrics series over the load."""
+    database: dict[str, float]
+    """Change of PostgreSQL's counters for the bot's database over the load."""
 
 
 async def run_phase(phase: Phase, server: str | None, keepalive: float) -> PhaseResult:
@@ -219,7 +225,7 @@ async def _drive(phase: Phase, tg: FakeTelegramClient, bot: Bot, pids: dict[str,
     chars = len(render_markdown(phase.shape.answer).text)
     watch = AnswerWatch(tg, chars)
     sampler = Sampler(bot.pid)
-    database = str(bot.process.env["DATABASE_URL"]).rsplit("/", 1)[-1]
+    database_url = str(bot.process.env["DATABASE_URL"])
     peaks: dict[str, float] = defaultdict(float)
 
     async def watch_metrics() -> None:
@@ -232,18 +238,15 @@ async def _drive(phase: Phase, tg: FakeTelegramClient, bot: Bot, pids: dict[str,
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(sampler.run)
         # Warm-up (left out of every figure): a few chats, so imports, pools and caches are in place.
-        await offer(tg, plan(WARMUP_CHATS, WARMUP_MESSAGES, WARMUP_CHAT_BASE), 20)
-        warm = range(WARMUP_CHAT_BASE, WARMUP_CHAT_BASE + WARMUP_CHATS)
-        await watch.wait(warm, WARMUP_CHATS * WARMUP_MESSAGES, 60 + phase.shape.seconds * WARMUP_MESSAGES)
-        await anyio.sleep(1.0)
-        rss_base = await sampler.settled()
+        await offer(tg, plan(phase.warmup_chats, WARMUP_MESSAGES, WARMUP_CHAT_BASE), 20)
+        warm = range(WARMUP_CHAT_BASE, WARMUP_CHAT_BASE + phase.warmup_chats)
+        await watch.wait(warm, phase.warmup_chats * WARMUP_MESSAGES, 60 + phase.shape.seconds * WARMUP_MESSAGES)
+        await anyio.sleep(phase.settle)
+        rss_base = await sampler.settled(phase.settle)
 
         pids = {**pids, "driver": os.getpid()}
-        cpu_before = {
-            **cpu_seconds(pids),
-            "postgres": postgres_cpu_seconds(database),
-            "machine": machine_busy_seconds(),
-        }
+        cpu_before = {**cpu_seconds(pids), "machine": machine_busy_seconds()}
+        database_before = await database_stats(database_url)
         started = time.monotonic()
         metrics_before = await bot.metrics()
         watcher = anyio.CancelScope()
@@ -260,11 +263,12 @@ async def _drive(phase: Phase, tg: FakeTelegramClient, bot: Bot, pids: dict[str,
         finished = time.monotonic()
         watcher.cancel()
         metrics_after = await bot.metrics()
-        cpu_after = {**cpu_seconds(pids), "postgres": postgres_cpu_seconds(database), "machine": machine_busy_seconds()}
+        cpu_after = {**cpu_seconds(pids), "machine": machine_busy_seconds()}
         cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
         rss_peak = sampler.peak(started, finished)
         live_active = await bot.live_actors()
-        rss_active = await sampler.settled()
+        rss_active = await sampler.settled(max(phase.settle, 1.0))  # PostgreSQL publishes its counters each second
+        database_after = await database_stats(database_url)
 
         # Passivation: wait until every chat actor stopped (idle longer than CHAT_IDLE_SECONDS).
         idle_from = time.monotonic()
@@ -273,8 +277,8 @@ async def _drive(phase: Phase, tg: FakeTelegramClient, bot: Bot, pids: dict[str,
                 await anyio.sleep(0.5)
         passivation = time.monotonic() - idle_from
         live_after = await bot.live_actors()
-        await anyio.sleep(1.0)
-        rss_idle = await sampler.settled(2.0, 10)
+        await anyio.sleep(phase.settle)
+        rss_idle = await sampler.settled(2 * phase.settle, 10)
         tasks.cancel_scope.cancel()
     return PhaseResult(
         phase=phase,
@@ -293,6 +297,7 @@ async def _drive(phase: Phase, tg: FakeTelegramClient, bot: Bot, pids: dict[str,
         complete=complete,
         peaks=dict(peaks),
         metrics={k: v - metrics_before.get(k, 0.0) for k, v in metrics_after.items()},
+        database={k: v - database_before.get(k, 0.0) for k, v in database_after.items()},
     )
 
 
@@ -360,9 +365,10 @@ def report(result: PhaseResult) -> list[str]:
     lines += [
         "",
         f"CPU during the load ({wall:.1f} s; 100% = one core): {cpu}; "
-        f"everything else on the machine {max(others, 0.0) / wall:.0%}",
+        f"everything else on the machine (PostgreSQL included) {max(others, 0.0) / wall:.0%}",
         f"bot CPU per answer: {result.cpu.get('bot', 0.0) / len(answered) * 1000:.1f} ms",
         _persistence_line(result),
+        _database_line(result),
         f"bot RSS: {result.rss_base / MB:.1f} MB with 0 chats (after warm-up); peak {result.rss_peak / MB:.1f} MB "
         f"during the load (at most {result.live_peak:,} live chat actors)",
         f"  after the load, {result.live_active:,} chat actors live: {result.rss_active / MB:.1f} MB "
@@ -385,6 +391,15 @@ def _persistence_line(result: PhaseResult) -> str:
         f"persistence actor: {handled:,.0f} messages handled, busy {busy / wall:.0%} of the time; "
         f"{batches:,.0f} batches of {rows / max(batches, 1):.1f} rows on average; deepest mailboxes seen: "
         f"persistence {result.peaks.get(PERSISTENCE_DEPTH, 0):,.0f}, all chats {result.peaks.get(CHAT_DEPTH, 0):,.0f}"
+    )
+
+
+def _database_line(result: PhaseResult) -> str:
+    d, wall = result.database, result.load_seconds
+    return (
+        f"PostgreSQL (the bot's database): {d.get('sessions', 0):,.0f} connections opened, "
+        f"{d.get('xact_commit', 0):,.0f} commits, {d.get('xact_rollback', 0):,.0f} rollbacks, "
+        f"statements running {d.get('active_time', 0) / 1000 / wall:.0%} of the time (summed over connections)"
     )
 
 
@@ -436,44 +451,85 @@ def main() -> None:
     parser.add_argument("--skip-known", action="store_true")
     parser.add_argument("--keepalive", type=float, default=1.0, help="the fake model's keep-alive interval (s)")
     parser.add_argument("--server", help="PostgreSQL URL for the scratch databases")
+    parser.add_argument(
+        "--wait-quiet", type=float, default=0.0, metavar="S", help="wait up to S seconds for an idle machine per phase"
+    )
+    parser.add_argument(
+        "--rates", help="comma-separated offered rates: one dialogs phase per rate, and a summary table (a sweep)"
+    )
     args = parser.parse_args()
+    warmup, settle, margin = WARMUP_CHATS, 1.0, 3
     if args.quick:
-        args.chats, args.messages, args.rate, args.model_seconds, args.first_token = 30, 3, 15.0, 1.0, 0.3
-        args.known_chats, args.known_rate, args.known_idle_seconds = 500, 100.0, 2.0
-    gap = args.chats / args.rate  # seconds between two messages of one chat
-    idle = args.idle_seconds or math.ceil(gap + args.model_seconds + 3)
-    dialogs = Phase(
-        "Dialogs",
-        args.chats,
-        args.messages,
-        args.rate,
-        shape_for(args.model_seconds, args.first_token, args.tokens_per_second),
-        idle,
-        DIALOG_CHAT_BASE,
-    )
-    known = Phase(
-        "Known chats",
-        args.known_chats,
-        1,
-        args.known_rate,
-        shape_for(0.1, 0.05, 200),
-        args.known_idle_seconds,
-        KNOWN_CHAT_BASE,
-    )
+        args.chats, args.messages, args.rate, args.model_seconds, args.first_token = 30, 2, 15.0, 1.0, 0.3
+        args.known_chats, args.known_rate, args.known_idle_seconds = 300, 100.0, 2.0
+        warmup, settle, margin = 10, 0.5, 1
+    rates = [float(r) for r in args.rates.split(",")] if args.rates else [args.rate]
+    shape = shape_for(args.model_seconds, args.first_token, args.tokens_per_second)
+    phases: list[Phase] = []
+    if not args.skip_dialogs:
+        for offered_rate in rates:
+            gap = args.chats / offered_rate  # seconds between two messages of one chat
+            idle = args.idle_seconds or math.ceil(gap + args.model_seconds + margin)
+            name = "Dialogs" if len(rates) == 1 else f"Dialogs at {offered_rate:g}/s"
+            phases.append(Phase(name, args.chats, args.messages, offered_rate, shape, idle, DIALOG_CHAT_BASE, warmup))
+    if not args.skip_known:
+        fast = shape_for(0.1, 0.05, 200)
+        phases.append(
+            Phase(
+                "Known chats",
+                args.known_chats,
+                1,
+                args.known_rate,
+                fast,
+                args.known_idle_seconds,
+                KNOWN_CHAT_BASE,
+                warmup,
+                settle,
+            )
+        )
     machine = describe_machine()
     print(
         f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']:.0f} GB, "
         f"Python {machine['python']}, {machine['system']}; PostgreSQL {server_label(args.server)}"
     )
     print("processes: bot, fake Telegram, fake OpenRouter, this driver (and PostgreSQL), all on this machine\n")
-    results: dict[str, PhaseResult] = {}
-    for skip, phase in ((args.skip_dialogs, dialogs), (args.skip_known, known)):
-        if skip:
-            continue
+    results: list[PhaseResult] = []
+    for phase in phases:
+        if args.wait_quiet:
+            busy = wait_until_quiet(args.wait_quiet)
+            print(f"machine before the phase: {busy:.0%} of the cores busy", flush=True)
         result = anyio.run(run_phase, phase, args.server, args.keepalive)
-        results[phase.name] = result
+        results.append(result)
         print("\n".join(report(result)), flush=True)
-    print("\n".join(goals(results.get("Dialogs"), results.get("Known chats"))))
+    dialog_results = [r for r in results if r.phase.name.startswith("Dialogs")]
+    if len(dialog_results) > 1:
+        print("\n".join(sweep(dialog_results)))
+    known_result = next((r for r in results if r.phase.name == "Known chats"), None)
+    print("\n".join(goals(dialog_results[-1] if dialog_results else None, known_result)))
+
+
+def sweep(results: list[PhaseResult]) -> list[str]:
+    """One line per offered rate: where the bot stops keeping up."""
+    lines = [
+        "## Sweep",
+        "",
+        f"{'offered/s':>10}{'answers/s':>10}{'overhead p50':>14}{'p95':>9}{'p99':>10}{'1st text p99':>14}"
+        f"{'bot CPU':>9}{'persistence busy':>18}",
+    ]
+    for result in results:
+        answered = result.matched.answered
+        if not answered:
+            continue
+        overhead = [a.overhead for a in answered]
+        visible = [v for a in answered if (v := a.first_visible) is not None]
+        busy = result.metrics.get('assistant_actor_processing_seconds_sum{kind="persistence"}', 0.0)
+        lines.append(
+            f"{rate([a.created for a in answered]):>10.1f}{rate([a.sent for a in answered]):>10.1f}"
+            f"{percentile(overhead, 50) * 1000:>11.1f} ms{percentile(overhead, 95) * 1000:>9.1f}"
+            f"{percentile(overhead, 99) * 1000:>10.1f}{percentile(visible, 99) * 1000:>11.1f} ms"
+            f"{result.cpu.get('bot', 0.0) / result.load_seconds:>9.0%}{busy / result.load_seconds:>18.0%}"
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -256,18 +256,33 @@ def machine_busy_seconds() -> float:
     return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
 
 
-def postgres_cpu_seconds(database: str) -> float:
-    """CPU seconds of the PostgreSQL backends serving ``database`` (visible when the server is local)."""
-    total = 0.0
-    for process in psutil.process_iter(["cmdline"]):
-        try:
-            cmdline = " ".join(process.info["cmdline"] or [])
-            if cmdline.startswith("postgres:") and f" {database} " in f"{cmdline} ":
-                times = process.cpu_times()
-                total += times.user + times.system
-        except psutil.Error:
-            continue
-    return total
+def wait_until_quiet(limit: float, busy_below: float = 0.25, window: float = 10.0) -> float:
+    """Wait (at most ``limit`` seconds) until the machine is mostly idle: under ``busy_below`` of all cores
+    busy over ``window`` seconds. Returns the share busy in the last window (the machine may be shared)."""
+    deadline = time.monotonic() + limit
+    while True:
+        busy = psutil.cpu_percent(interval=window) / 100
+        if busy < busy_below or time.monotonic() >= deadline:
+            return float(busy)
+        print(f"waiting for a quieter machine: {busy:.0%} of the cores busy", flush=True)
+
+
+async def database_stats(database_url: str) -> dict[str, float]:
+    """PostgreSQL's counters for the bot's database (pg_stat_database), read from the server's admin database."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    admin = url.set(database="postgres").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(to_asyncpg_dsn(admin))
+    try:
+        row = await connection.fetchrow(
+            "SELECT sessions, xact_commit, xact_rollback, active_time, tup_inserted, tup_updated"
+            " FROM pg_stat_database WHERE datname = $1",
+            url.database,
+        )
+    finally:
+        await connection.close()
+    return {} if row is None else {key: float(value or 0) for key, value in row.items()}
 
 
 def describe_machine() -> dict[str, Any]:
