@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -20,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from api.auth import check_startup, configured_token
+from api.catch_up import keep_caught_up
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.routes import router
 from api.schemas import ErrorMessage, Health, Readiness
@@ -74,7 +76,10 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with anyio.create_task_group() as background:
+            background.start_soon(keep_caught_up, app.state.engine)
+            yield
+            background.cancel_scope.cancel()
         if owns_engine:
             await app.state.engine.dispose()
 

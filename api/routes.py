@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import queries
 from api.auth import require_token
+from api.catch_up import catch_up
 from api.params import BIGINT_MAX, BIGINT_MIN, Range, check_bucket_count, search_text, time_range, time_zone
 from api.queries.series import to_json
 from api.schemas import (
@@ -37,6 +38,7 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], resp
 async def connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """A read-only connection whose queries all see one snapshot, so the figures of a response agree."""
     engine: AsyncEngine = request.app.state.engine
+    await catch_up(engine)  # count every row committed before this request
     async with engine.connect() as db:
         await db.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield db

@@ -5,7 +5,7 @@
 1. Creates a scratch database ``bench_stats`` on ``--server`` (default: the
    system PostgreSQL at 127.0.0.1:5432, or ``BENCH_POSTGRES_URL``; ``embedded``
    uses the embedded server), migrates it, and fills it with ``assistant seed``'s
-   generator: rows/s of the seed, rollup triggers included. ``--reuse`` keeps a
+   generator: rows/s of the seed, rollups included. ``--reuse`` keeps a
    database seeded by an earlier run.
 2. Starts ``assistant api`` (uvicorn, one process) on a free port and measures,
    one request at a time, p50/p95/p99 latency of the summary, the time series
@@ -313,7 +313,7 @@ async def main() -> None:
         total = sum(report.rows.values())
         lines.append(
             f"Seed: {total:,} rows ({', '.join(f'{n:,} {t}' for t, n in report.rows.items())}) in "
-            f"{report.seconds:,.0f} s: **{report.rows_per_second:,.0f} rows/s**, rollup triggers included."
+            f"{report.seconds:,.0f} s: **{report.rows_per_second:,.0f} rows/s**, rollups included."
         )
         lines.append("")
     print("\n".join(lines), flush=True)

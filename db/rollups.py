@@ -1,11 +1,12 @@
-"""Rollup tables of the stats API, kept up to date by PostgreSQL triggers (migration 0002).
+"""Rollup tables of the stats API, caught up in bulk by ``stats_catch_up`` (migration 0003).
 
-Statement-level ``AFTER INSERT`` triggers on ``messages`` and ``llm_calls`` read
-the rows a statement really inserted (its transition table: a replayed batch
-under ``ON CONFLICT DO NOTHING`` brings none) and add them into these tables.
-They fire for the bot's inserts and for ``COPY`` alike; no application code
-writes here. Nothing is subtracted on ``DELETE`` or ``UPDATE``: statistics
-survive /forget and retention.
+The bot only inserts into ``messages`` and ``llm_calls``; ``stats_catch_up``
+adds every row past a watermark (``stats_progress``) into these tables with the
+statements of migration 0002 (which ran them as triggers on the write path).
+A replayed batch under ``ON CONFLICT DO NOTHING`` inserts no row, so it counts
+nothing. The stats API catches up every second and before each request
+(``api.catch_up``); /forget catches up before it deletes. Nothing is
+subtracted on ``DELETE`` or ``UPDATE``: statistics survive /forget and retention.
 
 Time-keyed rollups hold one row per UTC period and key, for three grains
 (``period_minutes`` = 1, 60 or 1440), so any whole-minute range is the sum of a
@@ -169,6 +170,15 @@ class StatsRoles(Base):
     cost: Mapped[Decimal] = _money()
 
 
+class StatsProgress(Base):
+    """How far each source table has been rolled up: rows with a larger id are still to add."""
+
+    __tablename__ = "stats_progress"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 # The dialog list pages through chats by (last_activity_at, id), newest first.
 Index("ix_chats_last_activity_at_id", Chat.last_activity_at, Chat.id)
 
@@ -181,4 +191,5 @@ ROLLUP_TABLES = [
     StatsMessages.__tablename__,
     StatsCalls.__tablename__,
     StatsRoles.__tablename__,
+    StatsProgress.__tablename__,
 ]

@@ -8,8 +8,9 @@ transitions they cause), hedged requests, incidents when both models are down,
 role switches, tokens and costs. The same ``seed`` gives the same rows, to the
 last millisecond, for the same ``end``.
 
-Rows go in with ``COPY`` (binary, through asyncpg) in time order, so the rollup
-triggers (``db.rollups``) fire exactly as they do for the bot's own inserts.
+Rows go in with ``COPY`` (binary, through asyncpg) in time order, and each batch
+is then added to the rollups (``stats_catch_up``, as the stats API does for the
+bot's own rows).
 While the database ingests one batch the next one is generated in a thread.
 """
 
@@ -487,6 +488,9 @@ async def seed(
             async with connection.transaction():
                 await connection.copy_records_to_table("messages", records=current.messages, columns=MESSAGE_COLUMNS)
                 await connection.copy_records_to_table("llm_calls", records=current.calls, columns=CALL_COLUMNS)
+            # Roll the batch up now, as the stats API would (migration 0003), in the same big chunks.
+            while await connection.fetchval("SELECT stats_catch_up($1)", 2 * batch_messages):
+                pass
             rows["messages"] += len(current.messages)
             rows["llm_calls"] += len(current.calls)
             if progress:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors.persistence.records import Record
@@ -255,6 +255,8 @@ class PersistenceActor(Actor[Message_, Any]):
         try:
             with anyio.fail_after(self.write_timeout):
                 async with self.engine.begin() as connection:
+                    # Statistics outlive the texts: roll up what is not yet counted before deleting it.
+                    await connection.execute(text("SELECT stats_catch_up(2000000000)"))
                     result = await connection.execute(delete(Message).where(Message.user_id == user_id))
         except Exception as exc:
             log.warning("could not delete the messages of a user: %s", type(exc).__name__)

@@ -2,7 +2,7 @@
 
 The rows are generated here in Python; the tests compute every expected figure
 from them (``tests.api.expected``) and compare with what the API says. They are
-written through SQL so the rollup triggers run exactly as in production: a
+written through SQL in every way rows reach the tables in production: a
 third with COPY, a third with multi-row ``INSERT ... ON CONFLICT DO NOTHING``
 (replayed, and overlapping the next batch), a third row by row as the bot's
 writer does. Afterwards one user is forgotten (their messages deleted) and old
@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -253,6 +254,8 @@ class _Generator:
         event("*", "both_down_end", day + timedelta(hours=10, minutes=4))
         event(PRIMARY, "breaker", day + timedelta(hours=10, minutes=5), "open", "half_open")
         event(PRIMARY, "breaker", day + timedelta(hours=10, minutes=6), "half_open", "closed")
+        # Rate-limited later: routed around with no state change (the state stays closed).
+        event(PRIMARY, "route_away", day + timedelta(hours=11), "closed", "closed")
         event(FALLBACK, "breaker", datetime(2026, 11, 1, 3, tzinfo=UTC), "closed", "open")
         event("*", "both_down_end", datetime(2026, 11, 1, 4, tzinfo=UTC))  # an end without a start: ignored
         event("*", "both_down", datetime(2026, 11, 1, 5, tzinfo=UTC))  # still open
@@ -328,7 +331,7 @@ async def write_rows(engine: AsyncEngine, database_url: str, history: History) -
         await db.execute(insert(Message).values(overlap_m).on_conflict_do_nothing(index_elements=["dedup_key"]))
         await db.execute(insert(LLMCall).values(overlap_c).on_conflict_do_nothing(index_elements=["dedup_key"]))
     async with engine.begin() as db:
-        # Row by row, as the bot's writer does (asyncpg executemany runs the statement once per row).
+        # Row by row (asyncpg's executemany runs the statement once per row).
         await db.execute(insert(Message).on_conflict_do_nothing(index_elements=["dedup_key"]), rest_m[5:])
         await db.execute(insert(LLMCall).on_conflict_do_nothing(index_elements=["dedup_key"]), rest_c[5:])
     async with engine.begin() as db:
@@ -341,6 +344,8 @@ async def write_rows(engine: AsyncEngine, database_url: str, history: History) -
 async def forget_and_expire(engine: AsyncEngine, history: History) -> None:
     """/forget one user (their messages are deleted) and remove the texts older than the retention limit."""
     async with engine.begin() as db:
+        # As the bot's /forget does: what is not yet in the rollups is added before the rows go.
+        await db.execute(text("SELECT stats_catch_up(2000000000)"))
         await db.execute(Message.__table__.delete().where(Message.user_id == FORGOTTEN_USER))
         await db.execute(
             Message.__table__.update().where(Message.created_at < history.retention_before).values(text=None)

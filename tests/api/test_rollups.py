@@ -1,10 +1,10 @@
-"""The rollup triggers: exactly the rows really inserted count, once, whatever deletes or updates follow."""
+"""The rollups: exactly the rows really inserted count, once, whatever deletes or updates follow."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from api.catch_up import catch_up
 from db.connect import to_asyncpg_dsn
 from db.engine import create_engine
 from db.migrate import upgrade
@@ -42,7 +43,8 @@ def message(key: str, chat_id: int, user_id: int, direction: str = "in", at: dat
 
 
 async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every rollup table, in a stable order."""
+    """Every row of every rollup table, in a stable order, once every row written is rolled up."""
+    await catch_up(engine)
     tables = {}
     async with engine.connect() as db:
         for table in ROLLUP_TABLES:
@@ -62,6 +64,8 @@ async def test_a_replayed_batch_counts_nothing_and_an_overlapping_one_only_its_n
     assert await snapshot(clean_db) == once
     async with clean_db.begin() as db:
         await db.execute(statement.values([*batch[3:], message("m6", chat_id=1, user_id=1)]))
+    await catch_up(clean_db)
+    async with clean_db.connect() as db:
         chat_one = (await db.exec_driver_sql("SELECT messages_in FROM stats_chats WHERE chat_id = 1")).scalar_one()
         total = (
             await db.exec_driver_sql("SELECT sum(messages_in) FROM stats_messages WHERE period_minutes = 1")
@@ -85,7 +89,7 @@ async def test_deleting_messages_or_their_texts_changes_no_statistic(clean_db: A
 
 
 async def wait_until_blocked(database_url: str, pid: int) -> None:
-    """Return once backend ``pid`` waits for a lock (the first writer's uncommitted stats row)."""
+    """Return once backend ``pid`` waits for a lock (held by the first catch-up)."""
     observer = await asyncpg.connect(to_asyncpg_dsn(database_url))
     try:
         for _ in range(500):
@@ -97,31 +101,44 @@ async def wait_until_blocked(database_url: str, pid: int) -> None:
             await asyncio.sleep(0.01)
     finally:
         await observer.close()
-    raise AssertionError("the second writer never waited for the first one")
+    raise AssertionError("the second catch-up never waited for the first one")
 
 
-async def test_writers_racing_on_a_new_chat_both_count(clean_db: AsyncEngine, database_url: str) -> None:
-    """The second writer waits for the first one's new stats row, then adds to it instead of losing its rows."""
+async def test_catch_ups_racing_count_every_row_once(clean_db: AsyncEngine, database_url: str) -> None:
+    """Two API processes catching up at once: the second waits for the first, then finds nothing left to add."""
+    async with clean_db.begin() as db:
+        await db.execute(insert(Message).values([message(f"r{i}", chat_id=77, user_id=77) for i in range(5)]))
     first = await asyncpg.connect(to_asyncpg_dsn(database_url))
     second = await asyncpg.connect(to_asyncpg_dsn(database_url))
-    sql = "INSERT INTO messages (dedup_key, chat_id, user_id, direction, created_at) VALUES ($1, 77, 77, 'in', $2)"
     try:
-        first_transaction, second_transaction = first.transaction(), second.transaction()
-        await first_transaction.start()
-        await first.execute(sql, "race-1", AT)
-        await second_transaction.start()
-        blocked = asyncio.ensure_future(second.execute(sql, "race-2", AT + timedelta(minutes=1)))
+        transaction = first.transaction()
+        await transaction.start()
+        added_first = await first.fetchval("SELECT stats_catch_up(1000)")
+        blocked = asyncio.ensure_future(second.fetchval("SELECT stats_catch_up(1000)"))
         await wait_until_blocked(database_url, second.get_server_pid())
-        await first_transaction.commit()
-        await blocked
-        await second_transaction.commit()
+        await transaction.commit()
+        added_second = await blocked
     finally:
         await first.close()
         await second.close()
     async with clean_db.connect() as db:
         row = (await db.exec_driver_sql("SELECT messages_in, first_seen_at FROM stats_chats WHERE chat_id = 77")).one()
-        users = (await db.exec_driver_sql("SELECT count(*) FROM stats_users WHERE user_id = 77")).scalar_one()
-    assert (row[0], row[1], users) == (2, AT, 1)
+    assert (added_first, added_second, row[0], row[1]) == (5, 0, 5, AT)
+
+
+async def test_rows_written_while_catching_up_are_counted_by_the_next_catch_up(clean_db: AsyncEngine) -> None:
+    """A chunk limit leaves the rest for later; nothing is skipped or counted twice."""
+    rows = [message(f"c{i}", chat_id=i % 4 + 1, user_id=i % 4 + 1) for i in range(25)]
+    async with clean_db.begin() as db:
+        await db.execute(insert(Message).values(rows[:20]))
+    async with clean_db.begin() as db:
+        added = [(await db.exec_driver_sql("SELECT stats_catch_up(8)")).scalar_one() for _ in range(2)]
+    async with clean_db.begin() as db:
+        await db.execute(insert(Message).values(rows[20:]))
+    added.append(await catch_up(clean_db))
+    async with clean_db.connect() as db:
+        total = (await db.exec_driver_sql("SELECT sum(messages_in) FROM stats_chats")).scalar_one()
+    assert (added, total) == ([8, 8, 9], 25)
 
 
 async def test_distinct_users_are_exact_beyond_one_bitmap_chunk(clean_db: AsyncEngine, database_url: str) -> None:
@@ -147,31 +164,32 @@ async def test_distinct_users_are_exact_beyond_one_bitmap_chunk(clean_db: AsyncE
 
 
 @pytest.fixture
-def two_databases(postgres: PostgresServer) -> Iterator[tuple[str, str]]:
+def two_databases(postgres: PostgresServer) -> Iterator[tuple[str, ...]]:
     names = [create_test_database(postgres, prefix="backfill") for _ in range(2)]
-    yield postgres.url(names[0]), postgres.url(names[1])
+    yield tuple(postgres.url(name) for name in names)
     for name in names:
         drop_test_database(postgres, name)
 
 
 @pytest.fixture
-async def engines(two_databases: tuple[str, str]) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
-    pair = create_engine(two_databases[0], pool_size=1), create_engine(two_databases[1], pool_size=1)
-    yield pair
-    for engine in pair:
+async def engines(two_databases: tuple[str, ...]) -> AsyncIterator[tuple[AsyncEngine, ...]]:
+    engines = tuple(create_engine(url, pool_size=1) for url in two_databases)
+    yield engines
+    for engine in engines:
         await engine.dispose()
 
 
-async def test_migrating_a_populated_database_builds_the_rollups_the_triggers_would(
-    two_databases: tuple[str, str], engines: tuple[AsyncEngine, AsyncEngine], history: History
+@pytest.mark.parametrize("written_at", ["0001", "0002"])
+async def test_migrating_a_populated_database_builds_the_rollups_a_new_one_would(
+    two_databases: tuple[str, ...], engines: tuple[AsyncEngine, ...], history: History, written_at: str
 ) -> None:
-    """Rows written before migration 0002 are rolled up by its backfill exactly as the triggers roll them up."""
-    with_triggers, backfilled = two_databases
-    await asyncio.to_thread(upgrade, with_triggers)
-    await write_rows(engines[0], with_triggers, history)
-    await asyncio.to_thread(upgrade, backfilled, "0001")
-    await write_rows(engines[1], backfilled, history)
-    await asyncio.to_thread(upgrade, backfilled)
+    """Rows written before the rollups (0001) or under 0002's triggers count exactly as on a new database."""
+    fresh, migrated = two_databases
+    await asyncio.to_thread(upgrade, fresh)
+    await write_rows(engines[0], fresh, history)
+    await asyncio.to_thread(upgrade, migrated, written_at)
+    await write_rows(engines[1], migrated, history)
+    await asyncio.to_thread(upgrade, migrated)
     for engine in engines:
         await forget_and_expire(engine, history)
     expected, got = await snapshot(engines[0]), await snapshot(engines[1])

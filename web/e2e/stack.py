@@ -5,7 +5,7 @@ Run from the repository root with ``uv run python web/e2e/stack.py``. It
 1. finds PostgreSQL the way the Python tests do: ``DATABASE_URL`` when set, else the embedded
    server (its data under ``.data/web-e2e-postgres``, apart from the Python tests' own);
 2. creates two uniquely named databases, migrates both with Alembic: one seeded with synthetic
-   history (``db.seed``, through ``COPY`` so the rollup triggers run) plus a known dialog, and one
+   history (``db.seed``, through ``COPY``, rolled up as it goes) plus a known dialog, and one
    left empty (a fresh install);
 3. starts the real stats API (``assistant api``) on a free port against the seeded database;
 4. prints one JSON line (the API's URL and token, and a control URL), then serves a small
