@@ -1,4 +1,4 @@
-"""Writing a batch of records to PostgreSQL: one statement per table, one transaction.
+"""Writing a batch of records to PostgreSQL: one pipelined statement per table, one transaction.
 
 Every statement is idempotent (``ON CONFLICT DO NOTHING`` on the dedup key, or
 an upsert), so writing the same batch twice changes nothing: replaying the
@@ -50,24 +50,16 @@ async def write_batch(engine: AsyncEngine, records: Sequence[Record]) -> None:
         await _inbox_done(connection, grouped[InboxDone])
 
 
-MAX_PARAMETERS = 30_000
-"""asyncpg allows 32,767 bind parameters per statement; chunks stay below it."""
-
-
-def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    size = max(1, MAX_PARAMETERS // max(len(rows[0]), 1))
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
-
-
 async def _insert(connection: AsyncConnection, model: Any, rows: list[dict[str, Any]]) -> None:
-    # One multi-row VALUES statement per chunk, not an executemany: statement-level
-    # triggers (the statistics rollups) then run once per batch instead of once per row.
-    for chunk in _chunks(rows) if rows else []:
-        await connection.execute(insert(model).values(chunk).on_conflict_do_nothing(index_elements=["dedup_key"]))
+    # An executemany: asyncpg pipelines it (one round trip, one prepared statement),
+    # and SQLAlchemy compiles it once and caches it. A multi-row VALUES statement of
+    # the same rows costs far more to compile in Python than the database spends on it.
+    if rows:
+        await connection.execute(insert(model).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
 
 
 def _latest_by(records: list[Any], key: str) -> list[Any]:
-    # ON CONFLICT DO UPDATE may not touch one row twice in a statement: keep the newest per key.
+    # One upsert per key is enough, and the newest one must win: keep only the newest per key.
     newest: dict[Any, Any] = {}
     for record in records:
         current = newest.get(getattr(record, key))
@@ -91,7 +83,7 @@ async def _users(connection: AsyncConnection, records: list[UserSeen]) -> None:
         }
         for r in _latest_by(records, "user_id")
     ]
-    statement = insert(User).values(rows)
+    statement = insert(User)
     statement = statement.on_conflict_do_update(
         index_elements=["id"],
         set_={
@@ -102,7 +94,7 @@ async def _users(connection: AsyncConnection, records: list[UserSeen]) -> None:
             "last_seen_at": func.greatest(User.last_seen_at, statement.excluded.last_seen_at),
         },
     )
-    await connection.execute(statement)
+    await connection.execute(statement, rows)
 
 
 async def _chats(connection: AsyncConnection, records: list[ChatSeen]) -> None:
@@ -112,7 +104,7 @@ async def _chats(connection: AsyncConnection, records: list[ChatSeen]) -> None:
         {"id": r.chat_id, "type": r.type, "title": r.title, "created_at": r.at, "last_activity_at": r.at}
         for r in _latest_by(records, "chat_id")
     ]
-    statement = insert(Chat).values(rows)
+    statement = insert(Chat)
     statement = statement.on_conflict_do_update(
         index_elements=["id"],
         set_={
@@ -121,7 +113,7 @@ async def _chats(connection: AsyncConnection, records: list[ChatSeen]) -> None:
             "last_activity_at": func.greatest(Chat.last_activity_at, statement.excluded.last_activity_at),
         },
     )
-    await connection.execute(statement)
+    await connection.execute(statement, rows)
 
 
 async def _role_changes(connection: AsyncConnection, records: list[RoleChanged]) -> None:
@@ -154,13 +146,13 @@ async def _context_resets(connection: AsyncConnection, records: list[ContextRese
 async def _ensure_chats(connection: AsyncConnection, records: Sequence[ContextReset | RoleChanged]) -> None:
     # /reset or /role can come before the chat's first message was ever written: make sure the row exists.
     rows = [{"id": r.chat_id, "type": "private" if r.chat_id > 0 else "group", "created_at": r.at} for r in records]
-    await connection.execute(insert(Chat).values(rows).on_conflict_do_nothing(index_elements=["id"]))
+    await connection.execute(insert(Chat).on_conflict_do_nothing(index_elements=["id"]), rows)
 
 
 async def _inbox(connection: AsyncConnection, records: list[InboxReceived]) -> None:
     if records:
         rows = [{"update_id": r.update_id, "payload": r.payload, "received_at": r.at} for r in records]
-        await connection.execute(insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["update_id"]))
+        await connection.execute(insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"]), rows)
 
 
 async def _inbox_done(connection: AsyncConnection, records: list[InboxDone]) -> None:
