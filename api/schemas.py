@@ -224,7 +224,10 @@ class OutcomeCount(Model):
 class ModelEvent(Model):
     at: datetime
     model: str
-    kind: str = Field(description="`breaker` (a state change), `both_down` or `both_down_end`.")
+    kind: str = Field(
+        description="`breaker` (a state change) or `route_away` (skipped without a state change: rate-limited, "
+        "no credits or a bad key; `reason` says which)."
+    )
     from_state: str | None
     to_state: str | None
     reason: str | None

@@ -101,7 +101,7 @@ async def models(
             text("""
                 SELECT model, kind, from_state, to_state, reason, at FROM (
                     SELECT *, row_number() OVER (PARTITION BY model ORDER BY at DESC, id DESC) AS n
-                    FROM model_events WHERE kind = 'breaker' AND at >= :start AND at < :end
+                    FROM model_events WHERE kind IN ('breaker', 'route_away') AND at >= :start AND at < :end
                 ) AS recent
                 WHERE n <= :n ORDER BY at DESC, id DESC
             """),

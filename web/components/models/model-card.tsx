@@ -93,10 +93,14 @@ export function ModelCard({
                     <time className="w-28 shrink-0 text-xs text-muted-foreground tabular" dateTime={event.at}>
                       {formatDateTime(event.at)}
                     </time>
-                    <span className="flex items-center gap-1 text-xs whitespace-nowrap">
-                      {humanize(event.from_state ?? "?")} <ArrowRightIcon className="size-3 text-muted-foreground" />{" "}
-                      <span className="font-medium">{humanize(event.to_state ?? "?")}</span>
-                    </span>
+                    {event.kind === "route_away" ? (
+                      <span className="text-xs font-medium whitespace-nowrap">Routed away</span>
+                    ) : (
+                      <span className="flex items-center gap-1 text-xs whitespace-nowrap">
+                        {humanize(event.from_state ?? "?")} <ArrowRightIcon className="size-3 text-muted-foreground" />{" "}
+                        <span className="font-medium">{humanize(event.to_state ?? "?")}</span>
+                      </span>
+                    )}
                     <span className="basis-full truncate text-xs text-muted-foreground sm:basis-auto">{event.reason}</span>
                   </li>
                 ))}

@@ -520,7 +520,7 @@ export interface components {
             from_state: string | null;
             /**
              * Kind
-             * @description `breaker` (a state change), `both_down` or `both_down_end`.
+             * @description `breaker` (a state change) or `route_away` (skipped without a state change: rate-limited, no credits or a bad key; `reason` says which).
              */
             kind: string;
             /** Model */
