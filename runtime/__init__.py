@@ -6,7 +6,7 @@ by key and passivate idle ones; the system stops everything gracefully. Nothing
 here knows about Telegram, LLMs or databases.
 """
 
-from runtime.actor import Actor, ActorRef, Context
+from runtime.actor import Actor, ActorRef, Context, PendingReply
 from runtime.errors import (
     ActorCrashed,
     ActorStopped,
@@ -37,6 +37,7 @@ __all__ = [
     "MessageDropped",
     "Observer",
     "Overflow",
+    "PendingReply",
     "Registry",
     "RestartPolicy",
     "RuntimeFailure",

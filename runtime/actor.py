@@ -3,7 +3,8 @@
 An actor handles one message at a time, in arrival order. Subclass
 :class:`Actor`, override :meth:`Actor.receive` (and, if needed, ``on_start`` /
 ``on_stop``), and spawn it through an :class:`~runtime.ActorSystem` or a
-:class:`~runtime.Registry`. Whatever ``receive`` returns is the reply to ``ask``.
+:class:`~runtime.Registry`. Whatever ``receive`` returns is the reply to ``ask``;
+a :class:`PendingReply` returned instead answers it later.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from runtime.cell import ActorCell
+    from runtime.cell import ActorCell, Reply
     from runtime.system import Timer
 
 M = TypeVar("M")
@@ -44,6 +45,11 @@ class Context(Protocol[M_contra]):
         """Stop after the messages already queued (``on_stop`` runs last)."""
         ...
 
+    @property
+    def queued(self) -> int:
+        """How many messages wait in this actor's mailbox behind the current one."""
+        ...
+
 
 class Actor(Generic[M, R]):
     """Base class of all actors.
@@ -58,12 +64,59 @@ class Actor(Generic[M, R]):
     async def on_start(self) -> None:
         """Prepare state before the first message (load from storage, say)."""
 
-    async def receive(self, message: M) -> R:
-        """Handle one message; the return value answers ``ask``."""
+    async def receive(self, message: M) -> R | PendingReply[R]:
+        """Handle one message; the return value answers ``ask`` (a :class:`PendingReply`: later)."""
         raise NotImplementedError
 
     async def on_stop(self) -> None:
         """Release resources; runs once per instance, after a crash too."""
+
+
+class PendingReply(Generic[R]):
+    """A reply that ``receive`` gives later: return one, keep it, and settle it once.
+
+    The asker waits until :meth:`resolve` or :meth:`fail` (the first call counts;
+    later ones are ignored). If the actor stops or restarts with the reply still
+    unsettled, the asker gets :class:`~runtime.ActorStopped` instead of waiting
+    for its timeout. Returned to a plain ``tell``, it goes nowhere.
+    """
+
+    __slots__ = ("_error", "_reply", "_settled", "_value")
+
+    def __init__(self) -> None:
+        self._reply: Reply | None = None
+        self._settled = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self._settled
+
+    def resolve(self, value: R) -> None:
+        """Answer the ask with ``value``."""
+        if not self._settled:
+            self._settled, self._value = True, value
+            self._deliver()
+
+    def fail(self, error: BaseException) -> None:
+        """Make the ask raise ``error``."""
+        if not self._settled:
+            self._settled, self._error = True, error
+            self._deliver()
+
+    def bind(self, reply: Reply) -> None:
+        """Deliver the outcome to ``reply`` (the runtime's side; settling may come before or after)."""
+        self._reply = reply
+        self._deliver()
+
+    def _deliver(self) -> None:
+        if self._reply is None or not self._settled:
+            return
+        if self._error is not None:
+            self._reply.fail(self._error)
+        else:
+            self._reply.resolve(self._value)
 
 
 class ActorRef(Generic[M, R]):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import anyio
 import anyio.lowlevel
 
-from runtime.actor import Actor, ActorRef
+from runtime.actor import Actor, ActorRef, PendingReply
 from runtime.errors import (
     ActorCrashed,
     ActorStopped,
@@ -97,6 +97,7 @@ class ActorCell(Generic[M, R]):
         "_instance",
         "_name",
         "_parent",
+        "_pending",
         "_policy",
         "_system",
         "_tracker",
@@ -126,6 +127,7 @@ class ActorCell(Generic[M, R]):
         self._policy = policy
         self._tracker: RestartTracker | None = None  # created on the first crash: most actors never crash
         self._instance: Actor[M, R] | None = None
+        self._pending: list[PendingReply[Any]] = []  # replies the instance still owes
         self._name: str | None = None
         self.busy = False
         self.last_active = now()
@@ -147,6 +149,10 @@ class ActorCell(Generic[M, R]):
 
     def stop(self) -> None:
         self.mailbox.close()
+
+    @property
+    def queued(self) -> int:
+        return len(self.mailbox)
 
     # -- sending -------------------------------------------------------
 
@@ -259,7 +265,10 @@ class ActorCell(Generic[M, R]):
         else:
             finished = self.last_active = now()
             self._system.observer.message_processed(self.kind, finished - started, failed=False)
-            if reply is not None:
+            if type(result) is PendingReply:
+                if reply is not None:
+                    self._owe(result, reply)
+            elif reply is not None:
                 reply.resolve(result)
             return True
         finally:
@@ -307,6 +316,12 @@ class ActorCell(Generic[M, R]):
         log.info("%s restarted after %.3f s", self.name, decision.delay)
         return True
 
+    def _owe(self, pending: PendingReply[Any], reply: Reply) -> None:
+        pending.bind(reply)
+        if not pending.settled:
+            self._pending = [p for p in self._pending if not p.settled]
+            self._pending.append(pending)
+
     async def _stop_instance(self) -> None:
         instance, self._instance = self._instance, None
         if instance is None:
@@ -315,3 +330,8 @@ class ActorCell(Generic[M, R]):
             await instance.on_stop()
         except Exception as exc:
             log.error("%s failed in on_stop", self.name, exc_info=exc)
+        finally:
+            # on_stop may still settle what it owes; whatever is left, the askers must not wait for.
+            owed, self._pending = self._pending, []
+            for pending in owed:
+                pending.fail(ActorStopped(self.name))
