@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import queries
 from api.auth import require_token
-from api.catch_up import catch_up
 from api.params import BIGINT_MAX, BIGINT_MIN, Range, check_bucket_count, search_text, time_range, time_zone
 from api.queries.series import to_json
 from api.schemas import (
@@ -26,6 +25,7 @@ from api.schemas import (
     TimeSeries,
     TopUsers,
 )
+from db.catch_up import catch_up
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorMessage, "description": "Missing or wrong bearer token."},

@@ -108,7 +108,9 @@ async def one_insert_per_message(database_url: str, count: int) -> float:
     return count / elapsed
 
 
-async def reply_overhead(database_url: str, chats: int, replies: int) -> tuple[list[float], list[float]]:
+async def reply_overhead(
+    database_url: str, chats: int, replies: int, model_seconds: float
+) -> tuple[list[float], list[float]]:
     """Per reply: seconds spent handing records over before the model is asked, and until the done mark is durable."""
     engine = create_engine(database_url, pool_size=4)
     status = PersistenceStatus()
@@ -124,6 +126,8 @@ async def reply_overhead(database_url: str, chats: int, replies: int) -> tuple[l
             )
 
             async def chat(chat_id: int) -> None:
+                # Chats start spread over one answer's time, as real ones do, not all in one instant.
+                await anyio.sleep(model_seconds * chat_id / chats)
                 for n in range(replies):
                     update_id = chat_id * 100_000 + n
                     await ref.ask(Durable([InboxReceived(update_id, {"update_id": update_id})]), timeout=60)
@@ -133,7 +137,7 @@ async def reply_overhead(database_url: str, chats: int, replies: int) -> tuple[l
                     await ref.send(ChatSeen(chat_id, "private"))
                     await ref.send(message(update_id, run))
                     before.append(time.perf_counter() - t0)
-                    await anyio.sleep(0.02)  # the model and Telegram
+                    await anyio.sleep(model_seconds)  # the model and Telegram
                     t1 = time.perf_counter()
                     answer = MessageRecord(
                         dedup_key=f"{run}:out:{update_id}",
@@ -162,6 +166,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", help="a PostgreSQL URL to create the scratch database on")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--model-seconds", type=float, default=0.5, help="each chat's wait between question and answer (default 0.5)"
+    )
     args = parser.parse_args()
     server = pick_server(args.server)
     count, naive, chats, replies = (20_000, 1_000, 20, 10) if args.quick else (200_000, 5_000, 100, 20)
@@ -173,7 +180,7 @@ async def main() -> None:
     try:
         batched = await through_the_actor(database_url, count)
         single = await one_insert_per_message(database_url, naive)
-        before, after = await reply_overhead(database_url, chats, replies)
+        before, after = await reply_overhead(database_url, chats, replies, args.model_seconds)
     finally:
         connection = await asyncpg.connect(to_asyncpg_dsn(server))
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -183,7 +190,10 @@ async def main() -> None:
     print(f"persisted through the actor   {batched:>12,.0f} messages/s  ({count:,} messages)")
     print(f"one INSERT + commit each      {single:>12,.0f} messages/s  ({naive:,} messages)")
     print(f"speed-up                      {batched / single:>12.1f}x\n")
-    print(f"{chats} chats x {replies} replies:")
+    print(
+        f"{chats} chats x {replies} replies, {args.model_seconds:g} s per answer "
+        f"(about {chats / args.model_seconds:,.0f} replies/s):"
+    )
     print(
         f"  before the model (on the reply's path): p50 {pct(before, 0.5) * 1e3:.3f} ms, "
         f"p99 {pct(before, 0.99) * 1e3:.3f} ms, mean {statistics.mean(before) * 1e3:.3f} ms"

@@ -5,6 +5,11 @@ oldest record is ``batch_ms`` old: one statement per table, one transaction
 per batch. Producers ``send`` (waiting when the bounded mailbox is full), so a
 slow database slows writers down instead of growing memory.
 
+A :class:`Durable` ask is answered once its records are written. It commits at
+once when nothing else waits in the mailbox; otherwise the messages already
+queued join the same transaction first (a group commit), so a hundred chats
+marking their answers done cost a few commits, not a hundred.
+
 When the database fails, the batch is appended to the spill file (fsynced) and
 the actor is *degraded*: later batches also go to the spill file, in order,
 while a timer retries. Once the database answers, the spill file is replayed a
@@ -21,14 +26,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors.persistence.records import Record
 from actors.persistence.spill import SpillFile
 from actors.persistence.writer import describe, is_refused_data, write_batch
+from db.catch_up import catch_up, catch_up_chunk
 from db.models import Message
-from runtime import Actor, Timer
+from runtime import Actor, PendingReply, Timer
 
 log = logging.getLogger("assistant.persistence")
 
@@ -63,11 +69,16 @@ class ApplyRetention:
 
 
 @dataclass(frozen=True, slots=True)
+class _Commit:
+    """Write the buffer now: the group commit of the Durable asks that came before."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Recover:
     """Try the database again while degraded."""
 
 
-Message_ = Record | Flush | Durable | ForgetUser | ApplyRetention | _Recover
+Message_ = Record | Flush | Durable | ForgetUser | ApplyRetention | _Commit | _Recover
 
 
 @dataclass
@@ -110,6 +121,8 @@ class PersistenceActor(Actor[Message_, Any]):
         self.write_timeout = write_timeout
         self.retention_days = retention_days
         self.buffer: list[Record] = []
+        self.owed: list[PendingReply[None]] = []  # Durable asks answered by the next flush
+        self.commit_queued = False
         self.oldest_at = 0.0
         self.flush_timer: Timer | None = None
         self.recover_timer: Timer | None = None
@@ -129,7 +142,9 @@ class PersistenceActor(Actor[Message_, Any]):
             self.flush_timer = None
             await self._flush()
         elif isinstance(message, Durable):
-            self._add(message.records)
+            return await self._durably(message.records)
+        elif isinstance(message, _Commit):
+            self.commit_queued = False
             await self._flush()
         elif isinstance(message, _Recover):
             self.recover_timer = None
@@ -142,8 +157,8 @@ class PersistenceActor(Actor[Message_, Any]):
             self._add((message,))
             if len(self.buffer) >= self.batch_rows:
                 await self._flush()
-            elif self.flush_timer is None:
-                self.flush_timer = self.context.tell_later(self.batch_seconds, Flush())
+            else:
+                self._ensure_flush_timer()
         return None
 
     async def on_stop(self) -> None:
@@ -151,6 +166,26 @@ class PersistenceActor(Actor[Message_, Any]):
         await self._flush()
 
     # -- writing ----------------------------------------------------------------
+
+    async def _durably(self, records: Sequence[Record]) -> PendingReply[None]:
+        self._add(records)
+        written: PendingReply[None] = PendingReply()
+        self.owed.append(written)
+        if self.context.queued == 0:
+            await self._flush()
+        else:
+            if not self.commit_queued:
+                # Let what is already queued join this batch; the commit comes right after it.
+                self.commit_queued = True
+                self.context.tell_later(0.0, _Commit())
+            self._ensure_flush_timer()  # timers are hints: a full mailbox may refuse the commit
+        return written
+
+    def _ensure_flush_timer(self) -> None:
+        # A timer that fired while we still hold it lost its Flush to a full mailbox (or it
+        # waits in the queue, and one more flush costs nothing): start another.
+        if self.flush_timer is None or self.flush_timer.fired:
+            self.flush_timer = self.context.tell_later(self.batch_seconds, Flush())
 
     def _add(self, records: Sequence[Record]) -> None:
         if not self.buffer:
@@ -161,6 +196,14 @@ class PersistenceActor(Actor[Message_, Any]):
         if self.flush_timer is not None:
             self.flush_timer.cancel()
             self.flush_timer = None
+        owed, self.owed = self.owed, []
+        self.commit_queued = False
+        await self._flush_buffer()
+        # Written to the database or (fsynced) to the spill file: durable either way.
+        for written in owed:
+            written.resolve(None)
+
+    async def _flush_buffer(self) -> None:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
@@ -253,10 +296,13 @@ class PersistenceActor(Actor[Message_, Any]):
         if self.status.degraded:
             return None
         try:
+            # Statistics outlive the texts: count every row before deleting any. The bulk of it
+            # in chunks, the last rows in the deleting transaction itself.
+            with anyio.fail_after(self.write_timeout * 10):
+                await catch_up(self.engine)
             with anyio.fail_after(self.write_timeout):
                 async with self.engine.begin() as connection:
-                    # Statistics outlive the texts: roll up what is not yet counted before deleting it.
-                    await connection.execute(text("SELECT stats_catch_up(2000000000)"))
+                    await catch_up_chunk(connection, rows=2_000_000_000)
                     result = await connection.execute(delete(Message).where(Message.user_id == user_id))
         except Exception as exc:
             log.warning("could not delete the messages of a user: %s", type(exc).__name__)

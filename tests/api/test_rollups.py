@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from api.catch_up import catch_up
+from db.catch_up import catch_up
 from db.connect import to_asyncpg_dsn
 from db.engine import create_engine
 from db.migrate import upgrade

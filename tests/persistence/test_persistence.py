@@ -207,6 +207,29 @@ async def test_the_inbox_is_durable_at_once_and_done_marks_are_kept(clean_db: As
         assert [p["update_id"] for p in await store.pending_updates()] == [1, 3]
 
 
+async def test_many_chats_marking_done_at_once_share_a_few_commits(clean_db: AsyncEngine, tmp_path: Path) -> None:
+    """A hundred durable writes arriving together: each is answered only once it is stored, in few transactions."""
+    store = DialogStore(clean_db)
+    async with ActorSystem() as system:
+        ref, status = spawn(system, clean_db, SpillFile(tmp_path / "spill"), batch_ms=60_000)
+        await ref.ask(Durable([InboxReceived(i, {"update_id": i}) for i in range(100)]), timeout=10)
+        before = status.batches
+        still_pending: list[int] = []
+
+        async def mark_done(update_id: int) -> None:
+            await ref.ask(Durable([message(update_id), InboxDone(update_id)]), timeout=10)
+            # Answered: this chat's done mark must already be in the database.
+            if update_id in [p["update_id"] for p in await store.pending_updates()]:
+                still_pending.append(update_id)
+
+        async with anyio.create_task_group() as chats:
+            for update_id in range(100):
+                chats.start_soon(mark_done, update_id)
+        commits = status.batches - before
+    assert (still_pending, await count(clean_db, "SELECT count(*) FROM messages")) == ([], 100)
+    assert commits <= 10, f"{commits} transactions for 100 durable writes"
+
+
 async def test_forget_deletes_only_that_users_messages(clean_db: AsyncEngine, tmp_path: Path) -> None:
     async with ActorSystem() as system:
         ref, _ = spawn(system, clean_db, SpillFile(tmp_path / "spill"), batch_ms=60_000)
