@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 
 from assistant.settings import LogFormat, Settings
 
-BOT_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b")
+# No \b before the digits: in a URL the token follows "/bot" with no word boundary.
+BOT_TOKEN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}")
 
 
 class RedactSecrets(logging.Filter):
