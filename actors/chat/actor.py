@@ -199,6 +199,16 @@ class ChatActor(Actor[ChatMessage, None]):
             await self.done(incoming.update_id)
             return
         latency_ms = int((time.monotonic() - incoming.received_at) * 1000)
+        # One line per answer for operators: ids, model and timing; the texts only ever at DEBUG.
+        log.info(
+            "chat %s: update %s answered by %s in %d ms, %d part(s)%s",
+            self.chat_id,
+            incoming.update_id,
+            answer.model or stream.current_model,
+            latency_ms,
+            len(parts),
+            " (stopped)" if stopped else "",
+        )
         key = f"out:{incoming.update_id}"
         self.history.append(HistoryTurn("assistant", text, None, key, reply_to_key=f"in:{incoming.update_id}"))
         self.deps.on_answer(latency_ms / 1000, answer.is_fallback, stopped)
