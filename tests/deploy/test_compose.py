@@ -134,7 +134,9 @@ def test_each_service_gets_what_its_code_requires(tmp_path: Path, monkeypatch: p
     assert web_reads() | required["web"] <= set(web), f"the dashboard lacks {web_reads() - set(web)}"
     assert web["STATS_API_URL"] == f"http://api:{api.api_port}"
     assert web["STATS_API_TOKEN"] == envs["api"]["STATS_API_TOKEN"], "the dashboard must send the API's token"
-    assert "TELEGRAM_BOT_TOKEN" not in web and "OPENROUTER_API_KEY" not in web, "the dashboard needs no bot secrets"
+    bot_secrets = {"TELEGRAM_BOT_TOKEN", "OPENROUTER_API_KEY", "LLM_FALLBACK_API_KEY", "WEBHOOK_SECRET"}
+    assert not bot_secrets & set(web), "the dashboard needs no bot secrets"
+    assert not bot_secrets & set(envs["api"]), "the stats API needs no bot secrets"
 
     # Published ports lead to where the services listen.
     assert [port["target"] for port in services["api"]["ports"]] == [api.api_port]

@@ -2,7 +2,7 @@
 
 The bot talks to the fake Telegram and the fake OpenRouter (each in its own process); `up`
 runs in a scratch folder inside the project (the embedded PostgreSQL must not live under a
-home directory) with no `.env`, so nothing of the developer's configuration leaks in.
+home directory) with a `.env` of its own, so nothing of the developer's configuration leaks in.
 """
 
 from __future__ import annotations
@@ -171,10 +171,12 @@ async def test_up_runs_the_system_restarts_a_crashed_service_and_stops_cleanly(w
     bot_port, api_port, web_port = free_port(), free_port(), free_port()
     with_web = web_build_ready()
     async with FakeTelegramProcess() as telegram, fake_openrouter() as llm_url:
+        # The secrets come from `.env` in the folder `up` runs in, as an operator would write them.
+        (workdir / ".env").write_text(
+            f"TELEGRAM_BOT_TOKEN={telegram.token}\nOPENROUTER_API_KEY={LLM_KEY}\n# a comment\nSYSTEM_PROMPT=\n"
+        )
         env = hermetic_env(
-            TELEGRAM_BOT_TOKEN=telegram.token,
             TELEGRAM_API_URL=telegram.url,
-            OPENROUTER_API_KEY=LLM_KEY,
             OPENROUTER_BASE_URL=llm_url,
             DATA_DIR=str(data),
             BOT_HTTP_PORT=str(bot_port),
@@ -215,8 +217,8 @@ async def test_up_runs_the_system_restarts_a_crashed_service_and_stops_cleanly(w
             assert new_api_pid != api_pid
             await eventually(lambda: answers(f"{api_url}/readyz"), START_TIMEOUT, "the restarted API")
 
-            # SIGTERM (what Ctrl-C does, too): everything stops, and `up` says so and exits 0.
-            up.process.send_signal(signal.SIGTERM)
+            # Ctrl-C: everything stops (the children get SIGTERM), and `up` says so and exits 0.
+            up.process.send_signal(signal.SIGINT)
             with anyio.fail_after(STOP_TIMEOUT):
                 code = await up.process.wait()
 
