@@ -45,6 +45,10 @@ class Attempt:
     def cancel(self) -> None:
         self._scope.cancel()
 
+    def elapsed(self) -> float:
+        """Seconds since the call started (until it ended, if it did)."""
+        return (self.ended if self.ended is not None else time.monotonic()) - self.started
+
     async def run(self) -> None:
         with self._scope:
             try:

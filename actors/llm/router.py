@@ -38,7 +38,15 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from actors.llm.attempt import Attempt
 from actors.llm.client import LLMClient
-from actors.llm.errors import LLMError, Outcome, classify, health_effect, retry_after, retry_elsewhere
+from actors.llm.errors import (
+    FirstTokenTimeout,
+    LLMError,
+    Outcome,
+    classify,
+    health_effect,
+    retry_after,
+    retry_elsewhere,
+)
 from actors.llm.health import Acquire, NoModelAvailable, Release, Report
 from actors.llm.schema import ChatMessage, ChatRequest
 from runtime import ActorRef
@@ -195,11 +203,10 @@ class AnswerStream:
     ) -> bool | None:
         assert self._tg is not None
         # The consumer left (finished, stopped by the user, or failed): stop every call
-        # still running and record it as cancelled, freeing its breaker permit.
+        # still running and record it (see _abandon), freeing its breaker permit.
         for attempt in self._attempts:
             if not attempt.reported:
-                attempt.cancel()
-                self._finish(attempt, None, cancelled=True)
+                self._abandon(attempt)
         self._tg.cancel_scope.cancel()
         return await self._tg.__aexit__(exc_type, exc, tb)
 
@@ -296,9 +303,35 @@ class AnswerStream:
         if loser.done:
             self._finish(loser, loser.error)  # it failed on its own: that counts
         else:
-            loser.cancel()
-            self._finish(loser, None, cancelled=True)
+            self._abandon(loser)
         return winner
+
+    def _abandon(self, attempt: Attempt) -> None:
+        """Stop ``attempt`` and record it: as slow if it stayed silent for ``hedge_after``, else as cancelled.
+
+        Why silence counts: a primary that hangs loses every hedge, and were the loss
+        neutral its breaker would never open, so every request of the outage would pay
+        the hedge delay. Silent for ``hedge_after`` is the router's own definition of
+        too slow (it is when the fallback is asked), so such a call is recorded as a
+        first-token timeout, a failure: a run of them opens the breaker and requests go
+        straight to the fallback; a half-open probe that stays silent re-opens it.
+
+        A healthy primary that is merely slow to start (first token after
+        ``hedge_after``) is treated the same on purpose: for the user it is the hanging
+        case (each answer waits ``hedge_after`` and then comes from the fallback
+        anyway), and the breaker's probe brings it back once it is quick again. A
+        primary that is slow by nature (a reasoning model) wants a larger
+        ``LLM_HEDGE_AFTER``. A call that showed text, or was abandoned sooner (a hedge
+        that lost to a quicker primary, a user who pressed stop early), says nothing
+        about the model: it only frees its permit.
+        """
+        attempt.cancel()
+        hedge_after = self.router.hedge_after
+        if attempt.first_text_at is None and 0 < hedge_after <= attempt.elapsed():
+            slow = FirstTokenTimeout(attempt.slot.model, f"no text within {attempt.elapsed():.1f} s (too slow)")
+            self._finish(attempt, slow)
+        else:
+            self._finish(attempt, None, cancelled=True)
 
     async def _relay(self, attempt: Attempt, shown_before: bool) -> LLMError | None:
         """Forward the attempt's text as it arrives; report its outcome; return its error."""

@@ -222,8 +222,25 @@ async def test_a_slow_primary_is_hedged_by_the_fallback(
         assert anyio.current_time() - started < 5
         assert (await hedged.tg.bot_messages(ALICE.id))[-1].text == "Echo: quick! [messages: 2]"
         calls = await eventually(lambda: _calls_when(clean_db, 2))
-        assert sorted(calls) == sorted([(PRIMARY, "cancelled", False), (FALLBACK, "ok", True)])
+        # The primary stayed silent past the hedge and lost: that counts as slow, not as nothing.
+        assert sorted(calls) == sorted([(PRIMARY, "timeout", False), (FALLBACK, "ok", True)])
         assert await scalar(clean_db, "SELECT bool_or(is_hedge) FROM llm_calls") is True
+
+
+async def test_a_hanging_primary_opens_its_breaker_and_later_answers_skip_the_hedge(
+    clean_db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    options = {**QUICK, "llm_hedge_after": 0.5, "llm_first_token_timeout": 60, "breaker_open_seconds": 60}
+    async with running_bot(database_url, tmp_path, **options) as bot:
+        await bot.llm.hang(PRIMARY)
+        for i in range(5):
+            assert await ask(bot, f"q{i}", i + 1) == f"Echo: q{i} [messages: {2 * i + 2}]"
+        assert len(await bot.llm.calls(PRIMARY)) == 3, "three silent calls opened the breaker; then none"
+        calls = await eventually(lambda: _hedges_when(clean_db, 8))
+        assert calls[:6] == [(PRIMARY, "timeout", False), (FALLBACK, "ok", True)] * 3
+        assert calls[6:] == [(FALLBACK, "ok", False)] * 2, "straight to the fallback: no hedge, no wait"
+        [opened] = await eventually(lambda: _events_when(clean_db, 1))
+        assert opened == (PRIMARY, "closed", "open")
 
 
 async def test_the_fallback_on_another_provider_survives_an_openrouter_outage(
@@ -253,6 +270,12 @@ async def test_an_optional_note_marks_answers_from_the_fallback(
 async def _calls_when(engine: AsyncEngine, count: int) -> list[tuple[str, str, bool]] | None:
     found = await outcomes(engine)
     return found if len(found) >= count else None
+
+
+async def _hedges_when(engine: AsyncEngine, count: int) -> list[tuple[str, str, bool]] | None:
+    """(model, outcome, is_hedge) of every call, in the order the calls ended, once there are ``count``."""
+    found = await rows(engine, "SELECT model, outcome, is_hedge FROM llm_calls ORDER BY id")
+    return [(r[0], r[1], r[2]) for r in found] if len(found) >= count else None
 
 
 async def _events_when(engine: AsyncEngine, count: int) -> list[Any] | None:
