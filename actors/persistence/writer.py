@@ -1,4 +1,10 @@
-"""Writing a batch of records to PostgreSQL: one pipelined statement per table, one transaction.
+"""Writing a batch of records to PostgreSQL: one statement per table, one transaction.
+
+Each table's rows go in as arrays, one per column, expanded by ``unnest``: a
+single ``INSERT ... SELECT FROM unnest(...)`` however many rows the batch
+holds, prepared once per connection (the statements are fixed strings) and
+sent with its arrays in one round trip. The inbox is the one table with two
+statements: new updates are inserted, done marks update earlier rows.
 
 Every statement is idempotent (``ON CONFLICT DO NOTHING`` on the dedup key, or
 an upsert), so writing the same batch twice changes nothing: replaying the
@@ -12,10 +18,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from actors.persistence.columns import (
+    Columns,
+    chat_columns,
+    done_columns,
+    inbox_columns,
+    llm_call_columns,
+    message_columns,
+    model_event_columns,
+    role_change_columns,
+    user_columns,
+)
 from actors.persistence.records import (
     ChatSeen,
     ContextReset,
@@ -28,194 +43,106 @@ from actors.persistence.records import (
     RoleChanged,
     UserSeen,
 )
-from db.models import Chat, InboxUpdate, LLMCall, Message, ModelEvent, RoleChange, User
+
+USERS = """
+INSERT INTO users AS u (id, username, first_name, last_name, language_code, first_seen_at, last_seen_at)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                     $6::timestamptz[], $7::timestamptz[])
+ON CONFLICT (id) DO UPDATE SET
+    username = excluded.username,
+    first_name = excluded.first_name,
+    last_name = excluded.last_name,
+    language_code = excluded.language_code,
+    last_seen_at = greatest(u.last_seen_at, excluded.last_seen_at)
+"""
+
+# A row from /role or /reset alone carries no title and a guessed type: it keeps the row's
+# type and title. A newer role replaces the old one; a /reset only ever moves forward.
+CHATS = """
+INSERT INTO chats AS c (id, type, title, created_at, last_activity_at, role, context_since)
+SELECT id, type, title, at, at, role, since
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::timestamptz[])
+    AS t(id, type, title, at, role, since)
+ON CONFLICT (id) DO UPDATE SET
+    type = CASE WHEN excluded.title IS NULL THEN c.type ELSE excluded.type END,
+    title = coalesce(excluded.title, c.title),
+    last_activity_at = greatest(c.last_activity_at, excluded.last_activity_at),
+    role = coalesce(excluded.role, c.role),
+    context_since = greatest(c.context_since, excluded.context_since)
+"""
+
+MESSAGES = """
+INSERT INTO messages (dedup_key, chat_id, user_id, direction, text, author, created_at, update_id,
+                      telegram_message_id, reply_to_key, role, model, is_fallback, latency_ms, cost)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                     $7::timestamptz[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[],
+                     $13::boolean[], $14::integer[], $15::numeric[])
+ON CONFLICT (dedup_key) DO NOTHING
+"""
+
+LLM_CALLS = """
+INSERT INTO llm_calls (dedup_key, chat_id, user_id, model, outcome, is_fallback, is_hedge, started_at,
+                       latency_ms, ttft_ms, prompt_tokens, completion_tokens, cost, generation_id, error, role)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::boolean[],
+                     $7::boolean[], $8::timestamptz[], $9::integer[], $10::integer[], $11::integer[],
+                     $12::integer[], $13::numeric[], $14::text[], $15::text[], $16::text[])
+ON CONFLICT (dedup_key) DO NOTHING
+"""
+
+MODEL_EVENTS = """
+INSERT INTO model_events (dedup_key, model, kind, from_state, to_state, reason, at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+ON CONFLICT (dedup_key) DO NOTHING
+"""
+
+ROLE_CHANGES = """
+INSERT INTO role_changes (dedup_key, chat_id, user_id, role, at)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::timestamptz[])
+ON CONFLICT (dedup_key) DO NOTHING
+"""
+
+INBOX = """
+INSERT INTO inbox (update_id, payload, received_at)
+SELECT id, payload::jsonb, at FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS t(id, payload, at)
+ON CONFLICT (update_id) DO NOTHING
+RETURNING update_id
+"""
+
+INBOX_DONE = """
+UPDATE inbox SET done_at = t.at
+FROM unnest($1::bigint[], $2::timestamptz[]) AS t(id, at)
+WHERE inbox.update_id = t.id AND inbox.done_at IS NULL
+"""
 
 
-async def write_batch(engine: AsyncEngine, records: Sequence[Record]) -> None:
-    """Write ``records`` in one transaction (all or nothing)."""
+async def write_batch(engine: AsyncEngine, records: Sequence[Record]) -> frozenset[int]:
+    """Write ``records`` in one transaction (all or nothing).
+
+    Returns the update_ids of the inbox records that were new to the database
+    (an update already recorded, done or not, is left as it was).
+    """
     grouped: dict[type[Any], list[Any]] = defaultdict(list)
     for record in records:
         grouped[type(record)].append(record)
+    chats = [*grouped[ChatSeen], *grouped[RoleChanged], *grouped[ContextReset]]
     async with engine.begin() as connection:
-        # Order matters only for rows that refer to each other's state: chats before
-        # role changes and resets (which update the chat row), inbox rows before done marks.
-        await _users(connection, grouped[UserSeen])
-        await _chats(connection, grouped[ChatSeen])
-        await _insert(connection, Message, [_message_row(r) for r in grouped[MessageRecord]])
-        await _insert(connection, LLMCall, [_llm_call_row(r) for r in grouped[LLMCallRecord]])
-        await _insert(connection, ModelEvent, [_model_event_row(r) for r in grouped[ModelEventRecord]])
-        await _role_changes(connection, grouped[RoleChanged])
-        await _context_resets(connection, grouped[ContextReset])
-        await _inbox(connection, grouped[InboxReceived])
-        await _inbox_done(connection, grouped[InboxDone])
+        # Inbox rows before done marks: an update can arrive and be done within one batch.
+        await _run(connection, USERS, user_columns(grouped[UserSeen]))
+        await _run(connection, CHATS, chat_columns(chats))
+        await _run(connection, MESSAGES, message_columns(grouped[MessageRecord]))
+        await _run(connection, LLM_CALLS, llm_call_columns(grouped[LLMCallRecord]))
+        await _run(connection, MODEL_EVENTS, model_event_columns(grouped[ModelEventRecord]))
+        await _run(connection, ROLE_CHANGES, role_change_columns(grouped[RoleChanged]))
+        new = await _run(connection, INBOX, inbox_columns(grouped[InboxReceived]), returning=True)
+        await _run(connection, INBOX_DONE, done_columns(grouped[InboxDone]))
+    return frozenset(new)
 
 
-async def _insert(connection: AsyncConnection, model: Any, rows: list[dict[str, Any]]) -> None:
-    # An executemany: asyncpg pipelines it (one round trip, one prepared statement),
-    # and SQLAlchemy compiles it once and caches it. A multi-row VALUES statement of
-    # the same rows costs far more to compile in Python than the database spends on it.
-    if rows:
-        await connection.execute(insert(model).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
-
-
-def _latest_by(records: list[Any], key: str) -> list[Any]:
-    # One upsert per key is enough, and the newest one must win: keep only the newest per key.
-    newest: dict[Any, Any] = {}
-    for record in records:
-        current = newest.get(getattr(record, key))
-        if current is None or record.at >= current.at:
-            newest[getattr(record, key)] = record
-    return list(newest.values())
-
-
-async def _users(connection: AsyncConnection, records: list[UserSeen]) -> None:
-    if not records:
-        return
-    rows = [
-        {
-            "id": r.user_id,
-            "username": r.username,
-            "first_name": r.first_name,
-            "last_name": r.last_name,
-            "language_code": r.language_code,
-            "first_seen_at": r.at,
-            "last_seen_at": r.at,
-        }
-        for r in _latest_by(records, "user_id")
-    ]
-    statement = insert(User)
-    statement = statement.on_conflict_do_update(
-        index_elements=["id"],
-        set_={
-            "username": statement.excluded.username,
-            "first_name": statement.excluded.first_name,
-            "last_name": statement.excluded.last_name,
-            "language_code": statement.excluded.language_code,
-            "last_seen_at": func.greatest(User.last_seen_at, statement.excluded.last_seen_at),
-        },
-    )
-    await connection.execute(statement, rows)
-
-
-async def _chats(connection: AsyncConnection, records: list[ChatSeen]) -> None:
-    if not records:
-        return
-    rows = [
-        {"id": r.chat_id, "type": r.type, "title": r.title, "created_at": r.at, "last_activity_at": r.at}
-        for r in _latest_by(records, "chat_id")
-    ]
-    statement = insert(Chat)
-    statement = statement.on_conflict_do_update(
-        index_elements=["id"],
-        set_={
-            "type": statement.excluded.type,
-            "title": func.coalesce(statement.excluded.title, Chat.title),
-            "last_activity_at": func.greatest(Chat.last_activity_at, statement.excluded.last_activity_at),
-        },
-    )
-    await connection.execute(statement, rows)
-
-
-async def _role_changes(connection: AsyncConnection, records: list[RoleChanged]) -> None:
-    if not records:
-        return
-    rows = [
-        {"dedup_key": r.dedup_key, "chat_id": r.chat_id, "user_id": r.user_id, "role": r.role, "at": r.at}
-        for r in records
-    ]
-    await _insert(connection, RoleChange, rows)
-    await _ensure_chats(connection, records)
-    await connection.execute(
-        update(Chat).where(Chat.id == bindparam("b_chat")).values(role=bindparam("b_role")),
-        [{"b_chat": r.chat_id, "b_role": r.role} for r in _latest_by(records, "chat_id")],
-    )
-
-
-async def _context_resets(connection: AsyncConnection, records: list[ContextReset]) -> None:
-    if not records:
-        return
-    await _ensure_chats(connection, records)
-    await connection.execute(
-        update(Chat)
-        .where(Chat.id == bindparam("b_chat"))
-        .values(context_since=func.greatest(Chat.context_since, bindparam("b_at"))),
-        [{"b_chat": r.chat_id, "b_at": r.at} for r in _latest_by(records, "chat_id")],
-    )
-
-
-async def _ensure_chats(connection: AsyncConnection, records: Sequence[ContextReset | RoleChanged]) -> None:
-    # /reset or /role can come before the chat's first message was ever written: make sure the row exists.
-    rows = [{"id": r.chat_id, "type": "private" if r.chat_id > 0 else "group", "created_at": r.at} for r in records]
-    await connection.execute(insert(Chat).on_conflict_do_nothing(index_elements=["id"]), rows)
-
-
-async def _inbox(connection: AsyncConnection, records: list[InboxReceived]) -> None:
-    if records:
-        rows = [{"update_id": r.update_id, "payload": r.payload, "received_at": r.at} for r in records]
-        await connection.execute(insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"]), rows)
-
-
-async def _inbox_done(connection: AsyncConnection, records: list[InboxDone]) -> None:
-    if records:
-        await connection.execute(
-            update(InboxUpdate)
-            .where(InboxUpdate.update_id == bindparam("b_update"), InboxUpdate.done_at.is_(None))
-            .values(done_at=bindparam("b_at")),
-            [{"b_update": r.update_id, "b_at": r.at} for r in records],
-        )
-
-
-def _message_row(r: MessageRecord) -> dict[str, Any]:
-    return {
-        "dedup_key": r.dedup_key,
-        "chat_id": r.chat_id,
-        "user_id": r.user_id,
-        "direction": r.direction,
-        "text": r.text,
-        "author": r.author,
-        "created_at": r.at,
-        "update_id": r.update_id,
-        "telegram_message_id": r.telegram_message_id,
-        "reply_to_key": r.reply_to_key,
-        "role": r.role,
-        "model": r.model,
-        "is_fallback": r.is_fallback,
-        "latency_ms": r.latency_ms,
-        "cost": r.cost,
-    }
-
-
-def _llm_call_row(r: LLMCallRecord) -> dict[str, Any]:
-    return {
-        "dedup_key": r.dedup_key,
-        "chat_id": r.chat_id,
-        "user_id": r.user_id,
-        "model": r.model,
-        "outcome": r.outcome,
-        "is_fallback": r.is_fallback,
-        "is_hedge": r.is_hedge,
-        "started_at": r.at,
-        "latency_ms": r.latency_ms,
-        "ttft_ms": r.ttft_ms,
-        "prompt_tokens": r.prompt_tokens,
-        "completion_tokens": r.completion_tokens,
-        "cost": r.cost,
-        "generation_id": r.generation_id,
-        "error": r.error[:500] if r.error else None,
-        "role": r.role,
-    }
-
-
-def _model_event_row(r: ModelEventRecord) -> dict[str, Any]:
-    return {
-        "dedup_key": r.dedup_key,
-        "model": r.model,
-        "kind": r.event,
-        "from_state": r.from_state,
-        "to_state": r.to_state,
-        "reason": r.reason[:500] if r.reason else None,
-        "at": r.at,
-    }
+async def _run(connection: AsyncConnection, sql: str, columns: Columns, *, returning: bool = False) -> list[int]:
+    if not columns[0]:
+        return []
+    result = await connection.exec_driver_sql(sql, columns)
+    return [row[0] for row in result] if returning else []
 
 
 def _sqlstate(error: BaseException) -> str | None:
