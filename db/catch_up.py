@@ -1,9 +1,12 @@
 """Adding new rows of ``messages`` and ``llm_calls`` to the statistics rollups.
 
-``stats_catch_up`` (migration 0003) adds every row past a watermark to the
-rollup tables (``db.rollups``). The stats API calls :func:`catch_up` every
-second and before each request; the bot calls it before /forget deletes rows,
-so no row leaves the database before it was counted.
+``stats_catch_up`` (migration 0004) adds the rows past a watermark to the
+rollup tables (``db.rollups``), as far as the oldest transaction of the
+database still in progress: a row whose transaction is newer than one still
+running waits for the next catch-up (rows can commit out of id order, and this
+is how none is skipped). The stats API calls :func:`catch_up` every second and
+before each request; the bot calls it before /forget deletes rows, so no row
+leaves the database before it was counted.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ CHUNK_ROWS = 50_000
 
 
 async def catch_up_chunk(connection: AsyncConnection, rows: int = CHUNK_ROWS) -> int:
-    """Roll up at most ``rows`` rows of each source table in ``connection``'s transaction; returns how many."""
+    """Roll up about ``rows`` rows of each source table in ``connection``'s transaction; returns how many.
+
+    A chunk takes whole inserting transactions, so it may hold more than ``rows`` rows.
+    """
     result = await connection.execute(text("SELECT stats_catch_up(:rows)"), {"rows": rows})
     return int(result.scalar_one())
 

@@ -1,10 +1,12 @@
-"""Rollup tables of the stats API, caught up in bulk by ``stats_catch_up`` (migration 0003).
+"""Rollup tables of the stats API, caught up in bulk by ``stats_catch_up`` (migration 0004).
 
-The bot only inserts into ``messages`` and ``llm_calls``; ``stats_catch_up``
-adds every row past a watermark (``stats_progress``) into these tables with the
-statements of migration 0002 (which ran them as triggers on the write path).
-A replayed batch under ``ON CONFLICT DO NOTHING`` inserts no row, so it counts
-nothing. The stats API catches up every second and before each request
+The bot only inserts into ``messages`` and ``llm_calls``; each row records the
+transaction that inserted it (``insert_xid``). ``stats_catch_up`` adds the rows
+of finished transactions past a watermark (``stats_progress``) into these tables
+with the statements of migration 0002 (which ran them as triggers on the write
+path); migration 0004 explains why the watermark is a transaction id and not a
+row id. A replayed batch under ``ON CONFLICT DO NOTHING`` inserts no row, so it
+counts nothing. The stats API catches up every second and before each request
 (``api.catch_up``); /forget catches up before it deletes. Nothing is
 subtracted on ``DELETE`` or ``UPDATE``: statistics survive /forget and retention.
 
@@ -28,17 +30,31 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, Numeric, SmallInteger, String, text
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, Numeric, SmallInteger, String, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIT
+from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
 
-from db.models import Base, Chat
+from db.models import Base, Chat, LLMCall, Message
 
 BITMAP_BITS = 4096
 """Users (or chats) per bitmap chunk: ``idx // 4096`` is the chunk, ``idx % 4096`` the bit."""
 
 USERS_KIND = 1
 CHATS_KIND = 2
+
+
+class XID8(UserDefinedType[int]):
+    """PostgreSQL's 64-bit transaction id, which SQLAlchemy has no type for."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: object) -> str:
+        return "XID8"
+
+
+ischema_names["xid8"] = XID8  # so reflection (alembic's schema comparison) knows it
 
 
 def _counter() -> Mapped[int]:
@@ -171,16 +187,23 @@ class StatsRoles(Base):
 
 
 class StatsProgress(Base):
-    """How far each source table has been rolled up: rows with a larger id are still to add."""
+    """How far each source table has been rolled up: every row with ``insert_xid <= through_xid``."""
 
     __tablename__ = "stats_progress"
 
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
-    last_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    through_xid: Mapped[int] = mapped_column(XID8, server_default=text("'0'::xid8"))
 
 
 # The dialog list pages through chats by (last_activity_at, id), newest first.
 Index("ix_chats_last_activity_at_id", Chat.last_activity_at, Chat.id)
+
+# The transaction that inserted each row, which the catch-up goes by (the ORM never sets it). Rows from
+# before migration 0004 have none: the migration rolled all of them up, and the index leaves them out.
+for _source in (Base.metadata.tables[Message.__tablename__], Base.metadata.tables[LLMCall.__tablename__]):
+    _column = Column("insert_xid", XID8(), server_default=text("pg_current_xact_id()"))
+    _source.append_column(_column)
+    Index(f"ix_{_source.name}_insert_xid", _column, postgresql_where=text("insert_xid IS NOT NULL"))
 
 ROLLUP_TABLES = [
     StatsUser.__tablename__,
