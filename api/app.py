@@ -41,7 +41,8 @@ Aggregated statistics of the assistant bot, read from its PostgreSQL database.
 Every `/api/v1` route needs `Authorization: Bearer <STATS_API_TOKEN>`. Times are
 ISO-8601 UTC; ranges are half-open `[from, to)` and widened to whole minutes;
 latencies are milliseconds, money is US dollars. Percentiles come from
-histograms with log-spaced bins and are within 2.5 % of the exact value.
+histograms with log-spaced bins and are within 2.5 % of the exact value;
+means are exact.
 """
 
 

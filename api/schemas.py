@@ -8,7 +8,8 @@ Conventions, the same in every model:
 - a figure that has no meaning for an empty range (a percentile of no answers, the share
   of zero answers) is ``null``, never ``0``;
 - percentiles are read from latency histograms with log-spaced bins: a reported
-  percentile is within 2.5 % of the exact one (see ``api.histogram``).
+  percentile is within 2.5 % of the exact one (see ``api.histogram``); means are
+  exact (sums and counts, kept beside the histograms).
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ class AnswerStats(Model):
     answers: int = Field(description="Answers given in the range (same as `messages.outgoing`).")
     by_fallback: int = Field(description="Answers produced by the fallback model (failovers).")
     fallback_share: float | None = Field(description="`by_fallback / answers`; null without answers.")
+    latency_mean_ms: float | None = Field(
+        description="Mean answer latency (question received to answer delivered); null without answers."
+    )
     latency_p50_ms: float | None = Field(description="Median answer latency (question received to answer delivered).")
     latency_p95_ms: float | None = Field(description="95th percentile of the answer latency.")
 
@@ -83,6 +87,7 @@ class CallStats(Model):
     failure_rate: float | None = Field(
         description="`failed / (total - cancelled)`; null when no request completed or failed."
     )
+    ttft_mean_ms: float | None = Field(description="Mean time to first token of the `ok` requests.")
     ttft_p50_ms: float | None = Field(description="Median time to first token of the `ok` requests.")
     ttft_p95_ms: float | None = Field(description="95th percentile of the time to first token of the `ok` requests.")
 
@@ -135,6 +140,7 @@ class SeriesPoint(Model):
     calls_total: int = Field(description="Requests made to any model.")
     calls_failed: int = Field(description="Requests that failed (outcome other than `ok` and `cancelled`).")
     calls: list[CallCount] = Field(description="Requests by model and outcome, sorted by model then outcome.")
+    latency_mean_ms: float | None = Field(description="Mean answer latency; null without answers.")
     latency_p50_ms: float | None = Field(description="Median answer latency; null without answers.")
     latency_p95_ms: float | None = Field(description="95th percentile of the answer latency; null without answers.")
     tokens: int = Field(description="Prompt and completion tokens.")

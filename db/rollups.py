@@ -139,7 +139,7 @@ class StatsActivityBits(Base):
 
 
 class StatsMessages(Base):
-    """Per period: messages, failovers and the answer latency histogram."""
+    """Per period: messages, failovers, the answer latency histogram and the latencies' sum."""
 
     __tablename__ = "stats_messages"
 
@@ -149,6 +149,10 @@ class StatsMessages(Base):
     messages_out: Mapped[int] = _counter()
     failovers: Mapped[int] = _counter()
     latency_hist: Mapped[list[int]] = _histogram()
+    latency_sum: Mapped[int] = _counter()
+    """Sum of the answer latencies in milliseconds (for the mean; migration 0005)."""
+    latency_count: Mapped[int] = _counter()
+    """How many answers ``latency_sum`` adds up (answers without a latency are left out)."""
     users: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default=text("'{}'::integer[]"))
     """Minute rows only: the sorted ``idx`` of the users who wrote (hours and days keep bitmaps)."""
     chats: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default=text("'{}'::integer[]"))
@@ -169,6 +173,9 @@ class StatsCalls(Base):
     completion_tokens: Mapped[int] = _counter()
     cost: Mapped[Decimal] = _money()
     ttft_hist: Mapped[list[int]] = _histogram()
+    ttft_sum: Mapped[int] = _counter()
+    """Sum of the times to first token of the ``ok`` requests, in milliseconds."""
+    ttft_count: Mapped[int] = _counter()
 
 
 class StatsRoles(Base):

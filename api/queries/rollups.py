@@ -85,12 +85,29 @@ class Histogram:
 
 
 @dataclass
+class Mean:
+    """A sum and how many values it adds up; the mean is None without values."""
+
+    total: int = 0
+    count: int = 0
+
+    def add(self, total: int, count: int, sign: int) -> None:
+        self.total += sign * total
+        self.count += sign * count
+
+    @property
+    def value(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+
+@dataclass
 class MessageTotals:
     messages_in: int = 0
     messages_out: int = 0
     failovers: int = 0
     latency: Histogram = field(default_factory=Histogram)
     """Answer latency histogram."""
+    latency_mean: Mean = field(default_factory=Mean)
     writers: int = 0
 
 
@@ -112,6 +129,7 @@ class CallsAt:
 
     by_model: dict[tuple[str, str], CallTotals] = field(default_factory=dict)
     first_tokens: Histogram = field(default_factory=Histogram)
+    first_token_mean: Mean = field(default_factory=Mean)
 
     def totals(self) -> list[CallTotals]:
         """Sorted by model, then outcome."""
@@ -133,24 +151,27 @@ async def message_totals(db: AsyncConnection, tiles: Sequence[Tile]) -> dict[int
     ``writers`` is the number of users who wrote in the row read last: the distinct
     count of a bucket that is a single minute, for free.
     """
-    columns = "messages_in, messages_out, failovers, latency_hist, cardinality(users)"
+    columns = "messages_in, messages_out, failovers, latency_hist, latency_sum, latency_count, cardinality(users)"
     rows = await fetch_tiles(
         db, f"WITH {TILES} SELECT t.i, t.sign, r.* FROM {rows_in_tiles('stats_messages', 'r', columns)}", tiles
     )
     result: dict[int, MessageTotals] = defaultdict(MessageTotals)
-    for index, sign, messages_in, messages_out, failovers, latency, writers in rows:
+    for index, sign, messages_in, messages_out, failovers, latency, latency_sum, latency_count, writers in rows:
         totals = result[index]
         totals.messages_in += sign * messages_in
         totals.messages_out += sign * messages_out
         totals.failovers += sign * failovers
         totals.latency.add(latency, sign)
+        totals.latency_mean.add(latency_sum, latency_count, sign)
         totals.writers = writers
     return result
 
 
 async def call_totals(db: AsyncConnection, tiles: Sequence[Tile], *, first_tokens: bool = True) -> dict[int, CallsAt]:
     """Requests per index by model and outcome, and (unless not wanted) the time-to-first-token histogram."""
-    columns = "model, outcome, calls, prompt_tokens, completion_tokens, cost" + (", ttft_hist" if first_tokens else "")
+    columns = "model, outcome, calls, prompt_tokens, completion_tokens, cost" + (
+        ", ttft_hist, ttft_sum, ttft_count" if first_tokens else ""
+    )
     rows = await fetch_tiles(
         db, f"WITH {TILES} SELECT t.i, t.sign, r.* FROM {rows_in_tiles('stats_calls', 'r', columns)}", tiles
     )
@@ -167,6 +188,7 @@ async def call_totals(db: AsyncConnection, tiles: Sequence[Tile], *, first_token
         totals.cost += sign * row[7]
         if first_tokens:
             at.first_tokens.add(row[8], sign)
+            at.first_token_mean.add(row[9], row[10], sign)
     for at in result.values():
         # A model and outcome whose requests all fell in subtracted periods is not in the bucket at all.
         at.by_model = {key: totals for key, totals in at.by_model.items() if totals.calls}

@@ -107,6 +107,7 @@ async def time_series(db: AsyncConnection, window: Range, bucket: Bucket, zone: 
                 "calls_total": requests.total,
                 "calls_failed": requests.failed,
                 "calls": requests.counts,
+                "latency_mean_ms": totals.latency_mean.value,
                 "latency_p50_ms": latency_p50,
                 "latency_p95_ms": latency_p95,
                 "tokens": requests.tokens,

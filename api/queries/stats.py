@@ -14,7 +14,6 @@ from api.params import Range
 from api.queries.rollups import (
     CallsAt,
     CallTotals,
-    Histogram,
     MessageTotals,
     call_totals,
     distinct_active,
@@ -44,9 +43,10 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def call_stats(calls: Sequence[CallTotals], first_tokens: Histogram) -> CallStats:
-    """Request counts by kind of outcome, and time-to-first-token percentiles."""
-    ttft_p50, ttft_p95 = first_tokens.percentiles((50, 95))
+def call_stats(requests: CallsAt) -> CallStats:
+    """Request counts by kind of outcome, and the time to first token (mean and percentiles)."""
+    calls = requests.totals()
+    ttft_p50, ttft_p95 = requests.first_tokens.percentiles((50, 95))
     total = sum(call.calls for call in calls)
     ok = sum(call.calls for call in calls if call.outcome == "ok")
     cancelled = sum(call.calls for call in calls if call.outcome == "cancelled")
@@ -57,6 +57,7 @@ def call_stats(calls: Sequence[CallTotals], first_tokens: Histogram) -> CallStat
         failed=failed,
         cancelled=cancelled,
         failure_rate=ratio(failed, total - cancelled),
+        ttft_mean_ms=requests.first_token_mean.value,
         ttft_p50_ms=ttft_p50,
         ttft_p95_ms=ttft_p95,
     )
@@ -104,10 +105,11 @@ async def summary(db: AsyncConnection, window: Range) -> Summary:
             answers=messages.messages_out,
             by_fallback=messages.failovers,
             fallback_share=ratio(messages.failovers, messages.messages_out),
+            latency_mean_ms=messages.latency_mean.value,
             latency_p50_ms=latency_p50,
             latency_p95_ms=latency_p95,
         ),
-        calls=call_stats(calls, requests.first_tokens),
+        calls=call_stats(requests),
         incidents=incident_stats(outages, window),
         usage=usage_stats(calls),
     )

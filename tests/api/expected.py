@@ -37,6 +37,14 @@ def exact_percentile(values: Iterable[int], percent: int) -> int | None:
     return ordered[math.ceil(percent * len(ordered) / 100) - 1]
 
 
+def mean_matches(reported: float | None, values: Iterable[int]) -> bool:
+    """The reported mean is the plain mean of ``values`` (sums are exact), or None when there are none."""
+    listed = list(values)
+    if not listed:
+        return reported is None
+    return reported is not None and math.isclose(reported, sum(listed) / len(listed), rel_tol=1e-12)
+
+
 def percentile_close(reported: float | None, exact: int | None) -> bool:
     """The documented resolution: within 2.5 % of the exact value, or half a millisecond."""
     if reported is None or exact is None:

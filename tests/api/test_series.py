@@ -67,7 +67,7 @@ async def test_every_bucket_matches_the_rows(
                 0,
                 0,
             )
-            assert point["latency_p50_ms"] is None
+            assert (point["latency_p50_ms"], point["latency_mean_ms"]) == (None, None)
             continue
         assert point["messages_in"] == want["messages_in"], moment
         assert point["messages_out"] == want["messages_out"], moment
@@ -82,6 +82,7 @@ async def test_every_bucket_matches_the_rows(
         )
         assert point["tokens"] == want["tokens"]
         assert point["cost_usd"] == pytest.approx(float(want["cost"]), rel=1e-12, abs=1e-12)
+        assert expected.mean_matches(point["latency_mean_ms"], want["latencies"]), moment
         for percent in (50, 95):
             exact = expected.exact_percentile(want["latencies"], percent)
             assert expected.percentile_close(point[f"latency_p{percent}_ms"], exact), (moment, percent)

@@ -47,6 +47,8 @@ async def test_every_figure_of_the_summary_matches_the_rows(
         assert body["answers"][name] == pytest.approx(value), f"answers.{name}"
     usage = truth["usage"]
     assert body["usage"] == {**usage, "cost_usd": pytest.approx(float(usage["cost_usd"]), rel=1e-12)}
+    assert expected.mean_matches(body["answers"]["latency_mean_ms"], truth["latencies"])
+    assert expected.mean_matches(body["calls"]["ttft_mean_ms"], truth["first_tokens"])
     for percent in (50, 95):
         exact = expected.exact_percentile(truth["latencies"], percent)
         assert expected.percentile_close(body["answers"][f"latency_p{percent}_ms"], exact)

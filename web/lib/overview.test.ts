@@ -8,7 +8,7 @@ describe("overviewMetrics", () => {
   const previous = summary({
     users: { active: 40 },
     messages: { incoming: 1234 },
-    answers: { fallback_share: 0.01, latency_p50_ms: 3000, latency_p95_ms: 7000 },
+    answers: { fallback_share: 0.01, latency_mean_ms: 3500, latency_p50_ms: 3000, latency_p95_ms: 7000 },
     calls: { failed: 20 },
     usage: { cost_usd: 0.5 },
     incidents: { both_down: 0 },
@@ -23,7 +23,8 @@ describe("overviewMetrics", () => {
     expect(metrics["active-users"].value).toBe("48");
     expect(metrics.messages.value).toBe("1,234");
     expect(metrics.messages.detail).toBe("1,230 answers");
-    expect(metrics["latency-median"].value).toBe("2.87 s");
+    expect(metrics["latency-mean"].value).toBe("3.31 s");
+    expect(metrics["latency-mean"].detail).toBe("median 2.87 s · first token 531 ms");
     expect(metrics["latency-p95"].value).toBe("7.61 s");
     expect(metrics["fallback-share"].value).toBe("3.3%");
     expect(metrics["fallback-share"].detail).toBe("41 of 1,230 answers");
@@ -36,7 +37,7 @@ describe("overviewMetrics", () => {
   it("judges each change the way an operator would", () => {
     expect(metrics["active-users"].delta).toMatchObject({ direction: "up", tone: "good" });
     expect(metrics.messages.delta).toMatchObject({ direction: "flat" });
-    expect(metrics["latency-median"].delta).toMatchObject({ direction: "down", tone: "good" });
+    expect(metrics["latency-mean"].delta).toMatchObject({ direction: "down", tone: "good" });
     expect(metrics["latency-p95"].delta).toMatchObject({ direction: "up", tone: "bad" });
     expect(metrics["fallback-share"].delta).toMatchObject({ kind: "points", direction: "up", tone: "bad" });
     expect(metrics.failures.delta).toMatchObject({ direction: "up", tone: "bad" });
@@ -46,10 +47,17 @@ describe("overviewMetrics", () => {
 
   it("shows dashes, not zeros, for figures that need answers", () => {
     const empty = summary({
-      answers: { answers: 0, by_fallback: 0, fallback_share: null, latency_p50_ms: null, latency_p95_ms: null },
+      answers: {
+        answers: 0,
+        by_fallback: 0,
+        fallback_share: null,
+        latency_mean_ms: null,
+        latency_p50_ms: null,
+        latency_p95_ms: null,
+      },
     });
     const byId = Object.fromEntries(overviewMetrics(empty, empty).map((m) => [m.id, m]));
-    expect(byId["latency-median"].value).toBe("—");
+    expect(byId["latency-mean"].value).toBe("—");
     expect(byId["fallback-share"].value).toBe("—");
     expect(byId["fallback-share"].delta).toEqual({ kind: "none" });
   });

@@ -7,7 +7,7 @@ import { formatDuration, formatInteger, formatMs, formatPercent, formatUsd } fro
 export type MetricId =
   | "active-users"
   | "messages"
-  | "latency-median"
+  | "latency-mean"
   | "latency-p95"
   | "fallback-share"
   | "failures"
@@ -30,7 +30,7 @@ export interface Metric {
 export const METRIC_LABELS = [
   "Active users",
   "Messages",
-  "Median latency",
+  "Average latency",
   "p95 latency",
   "Fallback share",
   "Failed requests",
@@ -61,13 +61,13 @@ export function overviewMetrics(current: Summary, previous: Summary): Metric[] {
       help: "Messages users sent that the bot took; below, the answers it gave.",
     },
     {
-      id: "latency-median",
-      label: "Median latency",
-      value: formatMs(c.answers.latency_p50_ms),
-      detail: `time to first token ${formatMs(c.calls.ttft_p50_ms)}`,
-      delta: relativeDelta(c.answers.latency_p50_ms, p.answers.latency_p50_ms, "lower-is-better"),
-      previous: formatMs(p.answers.latency_p50_ms),
-      help: "Half the answers took less: from receiving the question to delivering the answer.",
+      id: "latency-mean",
+      label: "Average latency",
+      value: formatMs(c.answers.latency_mean_ms),
+      detail: `median ${formatMs(c.answers.latency_p50_ms)} · first token ${formatMs(c.calls.ttft_mean_ms)}`,
+      delta: relativeDelta(c.answers.latency_mean_ms, p.answers.latency_mean_ms, "lower-is-better"),
+      previous: formatMs(p.answers.latency_mean_ms),
+      help: "Mean time from receiving a question to delivering its answer; below, the median and the mean time to the model's first token.",
     },
     {
       id: "latency-p95",

@@ -9,13 +9,17 @@ import { latencyTicks } from "@/lib/chart-ticks";
 import { formatMs, formatMsShort } from "@/lib/format";
 
 const config: ChartConfig = {
+  latency_mean_ms: { label: "Average", color: "var(--chart-2)" },
   latency_p50_ms: { label: "Median", color: "var(--chart-1)" },
   latency_p95_ms: { label: "p95", color: "var(--chart-5)" },
 };
 
 export function LatencyChart({ series }: { series: TimeSeries }) {
   const axis = timeAxis(series);
-  const highest = Math.max(0, ...series.points.map((p) => p.latency_p95_ms ?? p.latency_p50_ms ?? 0));
+  const highest = Math.max(
+    0,
+    ...series.points.map((p) => Math.max(p.latency_p95_ms ?? 0, p.latency_mean_ms ?? 0, p.latency_p50_ms ?? 0)),
+  );
   const ticks = latencyTicks(highest);
   return (
     <div className="grid gap-3">

@@ -214,6 +214,11 @@ export interface components {
              */
             fallback_share: number | null;
             /**
+             * Latency Mean Ms
+             * @description Mean answer latency (question received to answer delivered); null without answers.
+             */
+            latency_mean_ms: number | null;
+            /**
              * Latency P50 Ms
              * @description Median answer latency (question received to answer delivered).
              */
@@ -279,6 +284,11 @@ export interface components {
              * @description Requests made to any model.
              */
             total: number;
+            /**
+             * Ttft Mean Ms
+             * @description Mean time to first token of the `ok` requests.
+             */
+            ttft_mean_ms: number | null;
             /**
              * Ttft P50 Ms
              * @description Median time to first token of the `ok` requests.
@@ -707,6 +717,11 @@ export interface components {
              * @description Answers produced by the fallback model.
              */
             failovers: number;
+            /**
+             * Latency Mean Ms
+             * @description Mean answer latency; null without answers.
+             */
+            latency_mean_ms: number | null;
             /**
              * Latency P50 Ms
              * @description Median answer latency; null without answers.
