@@ -229,9 +229,12 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
         kind="model-health",
     )
 
-    def on_call(report: CallReport) -> None:
+    async def on_call(report: CallReport) -> None:
         metrics.call_finished(report)
-        _tell(persistence, call_record(report))
+        try:
+            await persistence.send(call_record(report))  # backpressure: a call's record is never dropped
+        except ActorStopped:
+            log.error("an llm_call record could not be queued for the database: the recorder has stopped")
 
     router = make_router(settings, health, http, on_call)
     courier = Courier(

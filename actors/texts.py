@@ -48,6 +48,14 @@ BOTH_MODELS_DOWN = N_(
 BOTH_MODELS_DOWN_NO_DEFER = N_(
     "Both of my language models are unavailable right now. Please try again in about {wait}."
 )
+# The same, when no breaker says how long (the models only just stopped answering) or the wait is a few seconds.
+BOTH_MODELS_DOWN_SOON = N_(
+    "Both of my language models are unavailable right now. Please try again a little later.\n\n"
+    "I've kept your question and will answer it automatically as soon as a model is back (within {window})."
+)
+BOTH_MODELS_DOWN_SOON_NO_DEFER = N_(
+    "Both of my language models are unavailable right now. Please try again a little later."
+)
 DEFERRED_GAVE_UP = N_("The models are still unavailable, so I couldn't answer your question. Please ask again later.")
 DEFERRED_ANSWER_INTRO = N_("The models are back. Here is the answer to your question:")
 BAD_REQUEST = N_("Sorry, I couldn't process this request. Please try rephrasing it.")

@@ -12,6 +12,7 @@ import logging
 import random
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,10 +20,18 @@ import anyio
 
 from actors import texts
 from actors.chat import commands
-from actors.chat.deferral import DeferredQuestions
+from actors.chat.deferral import DeferredQuestions, both_down_text
 from actors.chat.deps import ChatDeps
 from actors.chat.messages import ButtonPressed, ChatMessage, Command, Incoming, RetryDeferred
-from actors.llm.router import AnswerRequest, AnswerStream, ModelsUnavailable, RequestRefused, Restart, TextDelta
+from actors.llm.router import (
+    AnswerRequest,
+    AnswerStream,
+    ModelsUnavailable,
+    RequestRefused,
+    Restart,
+    Stalled,
+    TextDelta,
+)
 from actors.llm.schema import ChatMessage as LLMMessage
 from actors.persistence.actor import Durable
 from actors.persistence.records import ChatSeen, InboxDone, MessageRecord, Record, UserSeen
@@ -132,13 +141,22 @@ class ChatActor(Actor[ChatMessage, None]):
         )
         display = self._display(incoming)
         live = LiveText(display, self.deps.stream_interval(incoming.where.is_group or self.drafts_refused))
+        told = deferred  # the user of a kept question was told already
+
+        async def stalled(wait: float) -> None:
+            # No model has started to answer for a while: say so now, and still deliver the answer if it comes.
+            nonlocal told
+            if not told:
+                told = True
+                await self.say(incoming.where, self._both_down_text(wait, language), reply_to=incoming.message_id)
+
         try:
-            stream, stopped = await self._generate(request, live, incoming)
+            stream, stopped = await self._generate(request, live, incoming, stalled)
         except ModelsUnavailable as exc:
             if deferred:
                 self._retry_later(exc.retry_after)
             else:
-                await self._both_down(incoming, exc.retry_after, language)
+                await self._both_down(incoming, exc.retry_after, language, told=told)
             return False
         except RequestRefused as exc:
             key = texts.MODERATED if exc.outcome.value == "moderated" else texts.BAD_REQUEST
@@ -149,12 +167,14 @@ class ChatActor(Actor[ChatMessage, None]):
             self.drafts_refused = True
         answer = stream.result
         text = live.text if stopped or not answer.complete else answer.text
-        if deferred:
+        if told:
             text = f"{self.deps.translate(texts.DEFERRED_ANSWER_INTRO, language)}\n\n{text}"
         await self._deliver(incoming, display, text, stream, language, stopped=stopped)
         return True
 
-    async def _generate(self, request: AnswerRequest, live: LiveText, incoming: Incoming) -> tuple[AnswerStream, bool]:
+    async def _generate(
+        self, request: AnswerRequest, live: LiveText, incoming: Incoming, stalled: Callable[[float], Awaitable[None]]
+    ) -> tuple[AnswerStream, bool]:
         """Stream the answer into ``live``; True in the result if the user pressed stop."""
         draft_id = incoming.update_id % 2_000_000_000 or 1
         refused: ModelsUnavailable | RequestRefused | None = None
@@ -167,6 +187,8 @@ class ChatActor(Actor[ChatMessage, None]):
                             live.append(event.text)
                         elif isinstance(event, Restart):
                             live.restart()
+                        elif isinstance(event, Stalled):
+                            await stalled(event.retry_after)
                 except (ModelsUnavailable, RequestRefused) as exc:
                     # Raised again below, outside the task groups, which would wrap it.
                     refused = exc
@@ -255,21 +277,16 @@ class ChatActor(Actor[ChatMessage, None]):
 
     # -- both models down -------------------------------------------------------------
 
-    async def _both_down(self, incoming: Incoming, wait: float, language: str) -> None:
-        """Tell the user plainly; keep the question to answer it once a model is back."""
-        translate = self.deps.translate
+    def _both_down_text(self, wait: float, language: str) -> str:
+        return both_down_text(self.deps.translate, wait, self.deps.defer_window, language)
+
+    async def _both_down(self, incoming: Incoming, wait: float, language: str, *, told: bool) -> None:
+        """Tell the user plainly (unless already told); keep the question to answer it once a model is back."""
+        if not told:
+            await self.say(incoming.where, self._both_down_text(wait, language), reply_to=incoming.message_id)
         if self.deps.defer_window <= 0:
-            text = translate(texts.BOTH_MODELS_DOWN_NO_DEFER, language, wait=translate.duration(wait, language))
-            await self.say(incoming.where, text, reply_to=incoming.message_id)
             await self.done(incoming.update_id)
             return
-        text = translate(
-            texts.BOTH_MODELS_DOWN,
-            language,
-            wait=translate.duration(wait, language),
-            window=translate.duration(self.deps.defer_window, language),
-        )
-        await self.say(incoming.where, text, reply_to=incoming.message_id)
         # The inbox entry stays open: after a restart the question is still answered.
         evicted = self.deferred.keep(incoming, time.monotonic())
         if evicted is not None:

@@ -1,7 +1,7 @@
 """Questions kept while both models were down, to answer once one is back.
 
 Pure bookkeeping (no I/O): the chat actor asks which questions to answer, which
-to give up on, and whether a timer is still current.
+to give up on, and whether a timer is still current; and what to tell the user.
 """
 
 from __future__ import annotations
@@ -9,7 +9,29 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from actors import texts
 from actors.chat.messages import Incoming
+from actors.i18n import Translator
+
+SHORT_WAIT = 10.0
+"""Below this many seconds "try again in about N s" would mislead: the wait is 0 when no breaker is open yet
+(the models only just stopped answering, so nobody knows for how long), and a few seconds is a probe or a
+short Retry-After whose outcome nobody knows either."""
+
+
+def both_down_text(translate: Translator, wait: float, window: float, language: str) -> str:
+    """The notice that both models are unavailable: when to try again and, if ``window`` > 0, that the question
+    is kept for that long."""
+    soon = wait < SHORT_WAIT
+    when = translate.duration(wait, language)
+    if window <= 0:
+        if soon:
+            return translate(texts.BOTH_MODELS_DOWN_SOON_NO_DEFER, language)
+        return translate(texts.BOTH_MODELS_DOWN_NO_DEFER, language, wait=when)
+    kept = translate.duration(window, language)
+    if soon:
+        return translate(texts.BOTH_MODELS_DOWN_SOON, language, window=kept)
+    return translate(texts.BOTH_MODELS_DOWN, language, wait=when, window=kept)
 
 
 @dataclass(slots=True)

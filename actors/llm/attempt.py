@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
 from actors.llm.errors import LLMError, Outcome
-from actors.llm.schema import ChatRequest
+from actors.llm.schema import ChatRequest, CompletionResult
 
 if TYPE_CHECKING:
     from actors.llm.router import AnswerRequest, CallReport, ModelSlot
+
+
+class StreamedAnswer(Protocol):
+    """One answer being streamed (:class:`actors.llm.client.Completion` is one)."""
+
+    def deltas(self) -> AsyncIterator[str]: ...
+
+    @property
+    def result(self) -> CompletionResult: ...
+
+
+class ModelClient(Protocol):
+    """What the router needs of a model's client (:class:`actors.llm.client.LLMClient` is one).
+
+    ``stream(request)`` sends the request on ``async with``; its failures are :class:`LLMError`.
+    """
+
+    def stream(self, request: ChatRequest) -> AbstractAsyncContextManager[StreamedAnswer]: ...
 
 
 class Attempt:
@@ -54,6 +74,8 @@ class Attempt:
             try:
                 async with self.slot.client.stream(self.request) as completion:
                     async for delta in completion.deltas():
+                        if self._scope.cancel_called:
+                            return  # abandoned: not one more piece of text once the router has decided
                         if self.first_text_at is None:
                             self.first_text_at = time.monotonic()
                             self.settled.set()
@@ -64,7 +86,8 @@ class Attempt:
                 self.usage = result
                 self.generation_id = result.generation_id
             except LLMError as exc:
-                self.error = exc
+                if self.error is None:  # an abandoned call keeps the error it was recorded with
+                    self.error = exc
                 self.generation_id = exc.generation_id
                 self.usage = exc.usage
             finally:

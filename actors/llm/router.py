@@ -4,30 +4,39 @@ Rules (the classification table lives in :mod:`actors.llm.errors`):
 
 - The primary whenever its breaker allows, else the fallback. A model whose
   breaker refuses is skipped at zero cost: no request is sent to it.
-- A call that fails in a way that may be retried elsewhere goes to the other
-  model, once; a request never loops. If text was already shown, a
-  :class:`Restart` event tells the presenter to clear it first.
+- A request calls each model at most once (a trimmed retry of the same model
+  aside): a call that fails in a way that may be retried elsewhere goes to the
+  other model, and when that fails too the request is over; it never loops. If
+  text was already shown, a :class:`Restart` event tells the presenter to clear
+  it first.
 - Context too long: the prompt is rebuilt with a tighter budget and the same
   model is asked again (up to :data:`MAX_TRIM`).
 - Moderation and other bad requests: :class:`RequestRefused`, no retry.
-- No model may be called: :class:`ModelsUnavailable` with the wait.
+- No model may be called, or every model failed: :class:`ModelsUnavailable`
+  with the wait.
 - Hedging: if the primary shows no first token within ``hedge_after``
   seconds, the fallback starts in parallel; the first to stream wins and the
-  other is cancelled.
+  other is stopped. A primary that lost while still silent counts as slow
+  (see :meth:`AnswerStream._abandon`).
+- The user is not kept waiting in silence: after ``2 * hedge_after`` seconds
+  without any text on screen (from the start, or since a :class:`Restart`), a
+  :class:`Stalled` event says both models are unavailable, for the presenter
+  to tell the user. With a hanging primary that is when the fallback, started
+  at ``hedge_after``, has been silent as long as the primary had been. The
+  request goes on: an answer that still comes is delivered.
 
 Usage::
 
     async with router.answer(request) as answer:
         async for event in answer:
-            ...  # TextDelta / Restart
+            ...  # TextDelta / Restart / Stalled
     answer.result
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
@@ -36,10 +45,22 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from actors.llm.answer import (
+    Answer,
+    AnswerRequest,
+    CallReport,
+    Event,
+    ModelSlot,
+    ModelsUnavailable,
+    RequestRefused,
+    Restart,
+    Stalled,
+    TextDelta,
+)
 from actors.llm.attempt import Attempt
-from actors.llm.client import LLMClient
 from actors.llm.errors import (
     FirstTokenTimeout,
+    HealthEffect,
     LLMError,
     Outcome,
     classify,
@@ -48,105 +69,42 @@ from actors.llm.errors import (
     retry_elsewhere,
 )
 from actors.llm.health import Acquire, NoModelAvailable, Release, Report
-from actors.llm.schema import ChatMessage, ChatRequest
+from actors.llm.schema import ChatRequest
 from runtime import ActorRef
+
+__all__ = [
+    "Answer",
+    "AnswerRequest",
+    "AnswerStream",
+    "CallReport",
+    "Event",
+    "ModelRouter",
+    "ModelSlot",
+    "ModelsUnavailable",
+    "RequestRefused",
+    "Restart",
+    "Stalled",
+    "TextDelta",
+]
 
 log = logging.getLogger("assistant.models")
 
 MAX_TRIM = 3
 HEALTH_TIMEOUT = 5.0
+RECORD_GRACE = 5.0
+"""Seconds a call's record may wait for room at the recorder, even while the request is being cancelled."""
 
 
-@dataclass(frozen=True, slots=True)
-class ModelSlot:
-    """A model and the client that reaches it; ``fallback`` marks the backup model."""
-
-    model: str
-    client: LLMClient
-    fallback: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerRequest:
-    """What to answer: ``prompt(trim_level)`` builds the messages (tighter for higher levels)."""
-
-    prompt: Callable[[int], Sequence[ChatMessage]]
-    chat_id: int | None = None
-    user_id: int | None = None
-    role: str | None = None
-    model: str | None = None
-    """A role's own model, replacing the primary model for this request."""
-    temperature: float | None = None
-    max_tokens: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TextDelta:
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Restart:
-    """Discard the text shown so far: another model answers from the start."""
-
-    reason: str
-
-
-Event = TextDelta | Restart
-
-
-@dataclass(frozen=True, slots=True)
-class CallReport:
-    """One call to one model, for the database and the metrics."""
-
-    dedup_key: str
-    model: str
-    outcome: Outcome
-    is_fallback: bool
-    is_hedge: bool
-    latency: float
-    ttft: float | None
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    cost: Decimal | None
-    generation_id: str | None
-    error: str | None
-    chat_id: int | None
-    user_id: int | None
-    role: str | None
-
-
-@dataclass(slots=True)
-class Answer:
-    """The answer a request got (or the part of it written before a stop)."""
-
-    text: str = ""
-    model: str | None = None
-    is_fallback: bool = False
-    is_hedge: bool = False
-    cost: Decimal | None = None
-    calls: list[CallReport] = field(default_factory=list)
-    complete: bool = False
-
-
-class ModelsUnavailable(Exception):
-    """No model may be called now; ``retry_after`` seconds until one may."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"no model available; retry in {retry_after:.0f} s")
-        self.retry_after = retry_after
-
-
-class RequestRefused(Exception):
-    """The request itself was refused (moderation, invalid): another model would not help."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome.value)
-        self.outcome = outcome
+async def _ignore(report: CallReport) -> None:
+    return None
 
 
 class ModelRouter:
-    """Answers requests with the primary and fallback models, guided by the health actor."""
+    """Answers requests with the primary and fallback models, guided by the health actor.
+
+    ``on_call`` receives every call's record and may wait (backpressure): a
+    record is never dropped because its recorder is busy.
+    """
 
     def __init__(
         self,
@@ -156,7 +114,7 @@ class ModelRouter:
         *,
         hedge_after: float,
         max_tokens: int | None = None,
-        on_call: Callable[[CallReport], None] = lambda report: None,
+        on_call: Callable[[CallReport], Awaitable[None]] = _ignore,
     ) -> None:
         self.primary = primary
         self.fallback = fallback
@@ -191,11 +149,18 @@ class AnswerStream:
         self._send, self._receive = anyio.create_memory_object_stream(1000)
         self._trim = 0
         self._attempts: list[Attempt] = []
+        self._called: set[str] = set()
+        self._quiet_since: float | None = None
+        """Since when the user has seen no text (None: text is on screen); set on entering."""
+        self._quieted = anyio.Event()
 
     async def __aenter__(self) -> Self:
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
+        self._quiet_since = anyio.current_time()
         self._tg.start_soon(self._produce)
+        if self.router.hedge_after > 0:
+            self._tg.start_soon(self._watch_silence)
         return self
 
     async def __aexit__(
@@ -206,7 +171,7 @@ class AnswerStream:
         # still running and record it (see _abandon), freeing its breaker permit.
         for attempt in self._attempts:
             if not attempt.reported:
-                self._abandon(attempt)
+                await self._abandon(attempt)
         self._tg.cancel_scope.cancel()
         return await self._tg.__aexit__(exc_type, exc, tb)
 
@@ -221,6 +186,11 @@ class AnswerStream:
             raise item
         return item
 
+    @property
+    def current_model(self) -> str | None:
+        """The model of the newest call (for a stopped answer's record)."""
+        return self._attempts[-1].slot.model if self._attempts else None
+
     # -- the producer ------------------------------------------------------------------
 
     async def _produce(self) -> None:
@@ -232,32 +202,33 @@ class AnswerStream:
 
     async def _route(self) -> None:
         slots = self.router.slots_for(self.request)
-        tried: set[str] = set()
-        shown = False
+        shown = False  # text of a call that failed later is on screen
+        again: ModelSlot | None = None  # the model to ask again with a trimmed prompt
         while True:
-            candidates = [slot for slot in slots if slot.model not in tried]
-            if not candidates:
-                raise await self._unavailable(slots)
-            slot, permit = await self._first_available(candidates)
+            fresh = [slot for slot in slots if slot.model not in self._called]
+            slot, permit = await self._first_available([again, *fresh] if again is not None else fresh)
+            again = None
             if slot is None:
-                raise await self._unavailable(candidates)
+                raise await self._unavailable()
             attempt = self._start(slot, permit, hedge=False)
-            others = [s for s in candidates if s is not slot]
-            if not slot.fallback and others and self.router.hedge_after > 0:
-                attempt = await self._hedge(attempt, others[0])
-            error = await self._relay(attempt, shown)
+            rivals = [other for other in fresh if other.model != slot.model]
+            if rivals and not slot.fallback and self.router.hedge_after > 0:
+                attempt = await self._hedge(attempt, rivals[0])
+            error = attempt.error if attempt.reported else await self._relay(attempt)
             shown = shown or bool(attempt.text)
             if error is None:
                 return
             if classify(error) is Outcome.CONTEXT_TOO_LONG and self._trim < MAX_TRIM:
                 self._trim += 1
-                continue  # the same model, with a shorter prompt
+                again = attempt.slot
+                continue
             if not retry_elsewhere(error):
                 raise RequestRefused(classify(error))
-            tried.add(attempt.slot.model)
             if shown:
                 await self._send.send(Restart(f"{attempt.slot.model} failed: {classify(error).value}"))
                 shown = False
+                self._quiet_since = anyio.current_time()
+                self._quieted.set()
 
     async def _first_available(self, slots: Sequence[ModelSlot]) -> tuple[ModelSlot | None, Any]:
         for slot in slots:
@@ -266,10 +237,13 @@ class AnswerStream:
                 return slot, permit
         return None, None
 
-    async def _unavailable(self, slots: Sequence[ModelSlot]) -> ModelsUnavailable:
-        models = tuple(slot.model for slot in slots) or tuple(s.model for s in self.router.slots_for(self.request))
-        wait = await self.router.health.ask(NoModelAvailable(models), timeout=HEALTH_TIMEOUT)
-        return ModelsUnavailable(float(wait))
+    async def _wait_hint(self) -> float:
+        """Seconds until one of the request's models accepts calls again; starts a both-down incident."""
+        models = tuple(slot.model for slot in self.router.slots_for(self.request))
+        return float(await self.router.health.ask(NoModelAvailable(models), timeout=HEALTH_TIMEOUT))
+
+    async def _unavailable(self) -> ModelsUnavailable:
+        return ModelsUnavailable(await self._wait_hint())
 
     def _start(self, slot: ModelSlot, permit: Any, *, hedge: bool) -> Attempt:
         request = ChatRequest(
@@ -280,33 +254,73 @@ class AnswerStream:
         )
         attempt = Attempt(slot=slot, permit=permit, request=request, hedge=hedge)
         self._attempts.append(attempt)
+        self._called.add(slot.model)
         assert self._tg is not None
         self._tg.start_soon(attempt.run)
         return attempt
 
     async def _hedge(self, primary: Attempt, other: ModelSlot) -> Attempt:
-        """Wait for the primary's first token; past ``hedge_after`` race the other model too."""
+        """Give the primary ``hedge_after`` to start; then race ``other`` against it.
+
+        Returns the attempt to relay: the first to show text, or the primary alone
+        when ``other`` may not be called. When every racer failed without text it
+        returns one of them, already recorded (``reported``), whose error ends the race.
+        """
         with anyio.move_on_after(self.router.hedge_after):
             await primary.settled.wait()
         if primary.settled.is_set():
             return primary
         permit = await self.router.health.ask(Acquire(other.model), timeout=HEALTH_TIMEOUT)
         if permit is None:
-            return primary
+            return primary  # nothing to race with: the primary keeps its own timeouts
         log.info("primary %s slow to answer: hedging with %s", primary.slot.model, other.model)
         backup = self._start(other, permit, hedge=True)
-        winner = await first_settled(primary, backup)
-        loser = backup if winner is primary else primary
-        if winner.error is not None and loser.error is None:
-            winner, loser = loser, winner  # a quick failure does not win the race
-            await winner.settled.wait()
-        if loser.done:
-            self._finish(loser, loser.error)  # it failed on its own: that counts
-        else:
-            self._abandon(loser)
-        return winner
+        racers = (primary, backup)
+        winner = await first_to_speak(racers)
+        for racer in racers:
+            if racer is winner:
+                continue
+            if racer.done:
+                await self._finish(racer, racer.error)  # it failed on its own: that counts
+            else:
+                await self._abandon(racer)
+        return winner or primary
 
-    def _abandon(self, attempt: Attempt) -> None:
+    async def _watch_silence(self) -> None:
+        """Send :class:`Stalled` (once) when the user has seen no text for ``2 * hedge_after``."""
+        limit = 2 * self.router.hedge_after
+        while True:
+            since = self._quiet_since
+            if since is None:  # text on screen: nothing to do unless a Restart withdraws it
+                await self._quieted.wait()
+                self._quieted = anyio.Event()
+                continue
+            remaining = since + limit - anyio.current_time()
+            if remaining > 0:
+                await anyio.sleep(remaining)
+                continue
+            wait = await self._wait_hint()
+            if self._quiet_since == since:  # still silent after asking
+                await self._send.send(Stalled(wait))
+            return
+
+    async def _relay(self, attempt: Attempt) -> LLMError | None:
+        """Forward the attempt's text as it arrives; report its outcome; return its error."""
+        sent = 0
+        while True:
+            await attempt.changed.wait()
+            attempt.changed = anyio.Event()
+            chunks = attempt.chunks[sent:]
+            sent += len(chunks)
+            for chunk in chunks:
+                self._quiet_since = None
+                await self._send.send(TextDelta(chunk))
+            if attempt.done and sent == len(attempt.chunks):
+                break
+        await self._finish(attempt, attempt.error)
+        return attempt.error
+
+    async def _abandon(self, attempt: Attempt) -> None:
         """Stop ``attempt`` and record it: as slow if it stayed silent for ``hedge_after``, else as cancelled.
 
         Why silence counts: a primary that hangs loses every hedge, and were the loss
@@ -325,30 +339,18 @@ class AnswerStream:
         that lost to a quicker primary, a user who pressed stop early), says nothing
         about the model: it only frees its permit.
         """
+        if attempt.done:  # it ended on its own before anyone read it: record what really happened
+            await self._finish(attempt, attempt.error)
+            return
         attempt.cancel()
         hedge_after = self.router.hedge_after
         if attempt.first_text_at is None and 0 < hedge_after <= attempt.elapsed():
-            slow = FirstTokenTimeout(attempt.slot.model, f"no text within {attempt.elapsed():.1f} s (too slow)")
-            self._finish(attempt, slow)
+            attempt.error = FirstTokenTimeout(attempt.slot.model, f"no text within {attempt.elapsed():.1f} s (slow)")
+            await self._finish(attempt, attempt.error)
         else:
-            self._finish(attempt, None, cancelled=True)
+            await self._finish(attempt, None, cancelled=True)
 
-    async def _relay(self, attempt: Attempt, shown_before: bool) -> LLMError | None:
-        """Forward the attempt's text as it arrives; report its outcome; return its error."""
-        sent = 0
-        while True:
-            await attempt.changed.wait()
-            attempt.changed = anyio.Event()
-            chunks = attempt.chunks[sent:]
-            sent += len(chunks)
-            for chunk in chunks:
-                await self._send.send(TextDelta(chunk))
-            if attempt.done and sent == len(attempt.chunks):
-                break
-        self._finish(attempt, attempt.error)
-        return attempt.error
-
-    def _finish(self, attempt: Attempt, error: LLMError | None, *, cancelled: bool = False) -> None:
+    async def _finish(self, attempt: Attempt, error: LLMError | None, *, cancelled: bool = False) -> None:
         """Tell the health actor and the recorder how ``attempt`` ended (once)."""
         if attempt.reported:
             return
@@ -362,6 +364,8 @@ class AnswerStream:
             health.tell(
                 Report(attempt.slot.model, attempt.permit, effect, retry_after(error) if error else None, outcome.value)
             )
+            if effect is HealthEffect.MISCONFIGURED:
+                log.error("model %s: %s (%s): check the key and credits", attempt.slot.model, outcome.value, error)
         report = attempt.report(outcome, self.request)
         self.result.calls.append(report)
         if report.cost is not None:
@@ -372,22 +376,15 @@ class AnswerStream:
             self.result.is_fallback = attempt.slot.fallback
             self.result.is_hedge = attempt.hedge
             self.result.complete = True
-        self.router.on_call(report)
-        if effect_is_loud(outcome):
-            log.error("model %s: %s (%s): check the key and credits", attempt.slot.model, outcome.value, error)
-
-    @property
-    def current_model(self) -> str | None:
-        """The model of the newest call (for a stopped answer's record)."""
-        return self._attempts[-1].slot.model if self._attempts else None
+        # Shielded: a call abandoned while the request is being cancelled is still recorded.
+        with anyio.CancelScope(shield=True), anyio.move_on_after(RECORD_GRACE) as waiting:
+            await self.router.on_call(report)
+        if waiting.cancelled_caught:
+            log.error("the record of a call to %s was not taken within %g s", attempt.slot.model, RECORD_GRACE)
 
 
-def effect_is_loud(outcome: Outcome) -> bool:
-    return outcome in (Outcome.AUTH_FAILED, Outcome.PAYMENT_REQUIRED)
-
-
-async def first_settled(a: Attempt, b: Attempt) -> Attempt:
-    """Whichever attempt first shows text or ends."""
+async def first_settled(attempts: Sequence[Attempt]) -> Attempt:
+    """Whichever of ``attempts`` first shows text or ends."""
     winner: list[Attempt] = []
     async with anyio.create_task_group() as tg:
 
@@ -397,6 +394,17 @@ async def first_settled(a: Attempt, b: Attempt) -> Attempt:
                 winner.append(attempt)
             tg.cancel_scope.cancel()
 
-        tg.start_soon(watch, a)
-        tg.start_soon(watch, b)
+        for attempt in attempts:
+            tg.start_soon(watch, attempt)
     return winner[0]
+
+
+async def first_to_speak(attempts: Sequence[Attempt]) -> Attempt | None:
+    """The first of ``attempts`` to show text; ``None`` once every one ended without any (failed)."""
+    pending = list(attempts)
+    while pending:
+        settled = await first_settled(pending)
+        if settled.first_text_at is not None:
+            return settled
+        pending.remove(settled)
+    return None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from actors.chat.deferral import DeferredQuestions
+from actors.chat.deferral import DeferredQuestions, both_down_text
 from actors.chat.messages import Incoming, Person, Where
+from actors.i18n import Translator
 
 
 def question(update_id: int) -> Incoming:
@@ -48,3 +49,19 @@ def test_only_the_newest_timer_counts() -> None:
     old = kept.new_timer()
     new = kept.new_timer()
     assert old != new and kept.token == new
+
+
+def test_the_both_down_notice_gives_a_wait_only_when_a_breaker_knows_it() -> None:
+    translate = Translator()
+    unknown = both_down_text(translate, 0, 600, "en")
+    assert unknown.startswith("Both of my language models are unavailable right now. Please try again a little later.")
+    assert "in about" not in unknown and "(within 10 min)" in unknown
+    assert "через" not in both_down_text(translate, 3, 600, "ru") and "чуть позже" in both_down_text(
+        translate, 3, 600, "ru"
+    )
+    assert "try again in about 45 s." in both_down_text(translate, 45, 600, "en")
+    assert "примерно через 5 мин" in both_down_text(translate, 300, 600, "ru")
+    assert both_down_text(translate, 0, 0, "en") == (
+        "Both of my language models are unavailable right now. Please try again a little later."
+    )
+    assert both_down_text(translate, 120, 0, "en").endswith("try again in about 2 min.")

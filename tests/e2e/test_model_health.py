@@ -187,7 +187,7 @@ async def test_both_down_tells_the_user_when_to_retry_and_answers_later_by_itsel
     [notice] = await bot.tg.wait_for_bot_messages(ALICE.id, 1, timeout=15)
     assert anyio.current_time() - started < 8, "the user hears back within a few seconds"
     assert (notice.text or "").startswith("Both of my language models are unavailable right now.")
-    assert "try again in about" in (notice.text or "")
+    assert "Please try again a little later." in (notice.text or ""), "no breaker is open yet: no made-up wait"
     assert "answer it automatically" in (notice.text or "")
     await bot.llm.clear()
     await bot.answered(1, timeout=30)
@@ -196,6 +196,45 @@ async def test_both_down_tells_the_user_when_to_retry_and_answers_later_by_itsel
     assert "Echo: are you there?" in (deferred.text or "")
     kinds = [r[0] for r in await rows(clean_db, "SELECT kind FROM model_events WHERE model = '*' ORDER BY id")]
     assert kinds[:2] == ["both_down", "both_down_end"]
+
+
+async def test_when_both_hang_the_user_is_told_before_their_timeouts_and_answered_later(
+    clean_db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    # Told after twice the hedge delay of silence (2 s here), long before either first-token timeout (6 s).
+    options = {**QUICK, "llm_hedge_after": 1.0, "llm_first_token_timeout": 6.0}
+    async with running_bot(database_url, tmp_path, **options) as bot:
+        await bot.llm.hang(None, times=2)
+        await bot.tg.send_message(ALICE.id, "anyone?", user=ALICE)
+        [notice] = await bot.tg.wait_for_bot_messages(ALICE.id, 1, timeout=15)
+        assert not any(call.finished for call in await bot.llm.calls()), "told while both calls were still waiting"
+        assert (notice.text or "").startswith(
+            "Both of my language models are unavailable right now. Please try again a little later."
+        ), "no breaker is open yet: no made-up wait"
+        assert "answer it automatically" in (notice.text or "")
+        await bot.answered(1, timeout=30)
+        messages = [m.text or "" for m in await bot.tg.bot_messages(ALICE.id)]
+        assert len(messages) == 2, "one notice, then the answer: the timeouts that followed did not repeat it"
+        assert messages[1].startswith("The models are back. Here is the answer to your question:")
+        assert "Echo: anyone?" in messages[1]
+        calls = [(r[0], r[1]) for r in await rows(clean_db, "SELECT model, outcome FROM llm_calls ORDER BY id")]
+        assert sorted(calls[:2]) == [(FALLBACK, "timeout"), (PRIMARY, "timeout")]
+        assert calls[2:] == [(PRIMARY, "ok")], "the kept question, asked again once the models answer"
+
+
+async def test_when_both_are_slow_the_user_is_told_and_the_late_answer_follows(
+    clean_db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    options = {**QUICK, "llm_hedge_after": 1.0, "llm_first_token_timeout": 20.0}
+    async with running_bot(database_url, tmp_path, **options) as bot:
+        await bot.llm.hang(PRIMARY, times=1)
+        await bot.llm.first_token_delay(FALLBACK, 3.0, times=1)
+        await bot.tg.send_message(ALICE.id, "slowly", user=ALICE)
+        notice, answer = await bot.tg.wait_for_bot_messages(ALICE.id, 2, timeout=20)
+        assert (notice.text or "").startswith("Both of my language models are unavailable right now.")
+        assert answer.text == "The models are back. Here is the answer to your question:\n\nEcho: slowly [messages: 2]"
+        calls = await eventually(lambda: _hedges_when(clean_db, 2))
+        assert sorted(calls) == [(FALLBACK, "ok", True), (PRIMARY, "timeout", False)]
 
 
 async def test_every_question_asked_while_both_are_down_is_answered_in_order_once_one_is_back(bot: Running) -> None:
