@@ -6,6 +6,7 @@ as ``**********`` and reach code only through ``.get_secret_value()``.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,8 @@ from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+"""What Telegram accepts as a webhook's ``secret_token``."""
 
 
 class UpdatesMode(StrEnum):
@@ -32,7 +35,10 @@ class Settings(BaseSettings):
     """The whole configuration of every service; unknown variables are ignored."""
 
     # Empty values count as unset: `.env.example` copied to `.env` leaves optional ones blank.
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    # Errors never echo the value given: it may be a secret.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True, hide_input_in_errors=True
+    )
 
     # -- Telegram ------------------------------------------------------------
     telegram_bot_token: SecretStr | None = None
@@ -122,6 +128,13 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in value.replace(",", " ").split())
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 characters, each a letter A-Z or a-z, a digit, _ or - (Telegram's rule)")
         return value
 
     @cached_property

@@ -51,3 +51,21 @@ def test_nonsense_values_are_refused_with_the_variable_named(monkeypatch: pytest
     monkeypatch.setenv("BREAKER_FAILURE_RATE", "2")
     with pytest.raises(ValueError, match="breaker_failure_rate"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("secret", ["has space", "ünïcode", "x" * 257, "semi;colon"])
+def test_a_webhook_secret_telegram_would_refuse_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    with pytest.raises(ValueError, match="webhook_secret") as refused:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    assert "1 to 256 characters" in str(refused.value)
+    assert secret not in str(refused.value)
+
+
+def test_a_webhook_secret_of_telegrams_alphabet_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "Abc_123-xyz" * 20
+    monkeypatch.setenv("WEBHOOK_SECRET", secret[:256])
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.webhook_secret is not None and settings.webhook_secret.get_secret_value() == secret[:256]
