@@ -1,8 +1,8 @@
-"""Rate limits as pure logic with an explicit clock.
+"""Per-user rate limits as pure logic with an explicit clock.
 
 :class:`UserRateLimiter` protects cost and fairness (messages per user per
-minute and per day); :class:`TokenBucket` paces the bot's own traffic to
-Telegram. Neither sleeps: they say how long to wait, and the caller waits.
+minute and per day). It does not sleep: it says how long to wait. The bot's
+own pace towards Telegram lives in :mod:`actors.telegram.pacing`.
 """
 
 from __future__ import annotations
@@ -83,32 +83,3 @@ class UserRateLimiter:
         # their day count is lost too, a deliberate trade for bounded memory.
         for user_id in [u for u, w in self._users.items() if not w.recent or now - w.recent[-1] >= 60]:
             del self._users[user_id]
-
-
-class TokenBucket:
-    """``rate`` tokens per second, at most ``burst`` saved up. Time is monotonic seconds."""
-
-    __slots__ = ("_stamp", "_tokens", "burst", "rate")
-
-    def __init__(self, rate: float, burst: float, now: float) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("need rate > 0 and burst >= 1")
-        self.rate = rate
-        self.burst = burst
-        self._tokens = burst
-        self._stamp = now
-
-    def reserve(self, now: float) -> float:
-        """Take one token; return how long the caller must wait before using it (0 if none).
-
-        Reservations queue up: the tokens may go negative, so concurrent callers
-        each get a later slot instead of all waking at once.
-        """
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
-        self._tokens -= 1
-        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
-
-    def idle(self, now: float) -> bool:
-        """True when the bucket is full again, i.e. it can be forgotten."""
-        return self._tokens + (now - self._stamp) * self.rate >= self.burst

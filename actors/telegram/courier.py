@@ -1,18 +1,18 @@
 """Everything the bot sends to Telegram goes through the courier.
 
-It paces messages within the Bot API's limits (overall, per chat, per group)
-and keeps trying: a 429 waits its ``retry_after``, a network error or a 5xx
-backs off and tries again, until the message is delivered or the caller is
-cancelled. Nothing is dropped. Formatting Telegram still refuses falls back to
-plain text; a reply to a vanished message is sent without the reply.
+It paces messages within the Bot API's limits (overall, per chat, per group;
+see :mod:`actors.telegram.pacing`) and keeps trying: a 429 holds the chat for
+its ``retry_after``, a network error or a 5xx backs off and tries again, until
+the message is delivered or the caller is cancelled. Nothing is dropped.
+Formatting Telegram still refuses falls back to plain text; a reply to a
+vanished message is sent without the reply.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -22,14 +22,17 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
 )
 from aiogram.methods import EditMessageText, SendMessage, SendMessageDraft, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 
-from actors.limits import TokenBucket
 from actors.telegram.formatting import FormattedText, to_aiogram_entities
+from actors.telegram.pacing import Limits, Pacer
+
+__all__ = ["Courier", "DraftRefused", "DraftsUnavailable", "Limits", "MessageGone", "Undeliverable"]
 
 log = logging.getLogger("assistant.telegram")
 
@@ -41,36 +44,38 @@ class Undeliverable(Exception):
     """Telegram will never accept this (the user blocked the bot, the chat is gone...)."""
 
 
-class DraftsUnavailable(Exception):
-    """Telegram refuses message drafts in this chat: stream by editing a message instead."""
+class MessageGone(Undeliverable):
+    """The message to edit no longer exists (someone deleted it)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    global_per_second: float = 30.0
-    chat_per_second: float = 1.0
-    chat_burst: float = 3.0
-    group_per_minute: float = 20.0
-    group_burst: float = 5.0
+class DraftRefused(Exception):
+    """Telegram refused this draft: show this answer another way."""
 
 
-PACE_MARGIN = 0.95
-"""Pace at 95% of each limit: requests reach Telegram with jitter, and a few early
-milliseconds would otherwise cost a 429 and a whole ``retry_after``."""
+class DraftsUnavailable(DraftRefused):
+    """Telegram refuses message drafts in this chat (or at all): stream by editing a message instead."""
+
+
+DRAFTS_UNAVAILABLE = ("not available for this chat", "available only in private chats", "peer_invalid")
+"""Descriptions of 400s that mean drafts will never work in this chat; any other 400 is about one draft."""
 
 
 class Courier:
     """Sends, edits and drafts messages, within the limits and with retries."""
 
-    def __init__(self, bot: Bot, limits: Limits | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        limits: Limits | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
         self.bot = bot
         self.limits = limits or Limits()
+        self.pacer = Pacer(self.limits)
         self._clock = clock
-        self._global = TokenBucket(
-            self.limits.global_per_second * PACE_MARGIN, max(self.limits.global_per_second, 1), clock()
-        )
-        self._chats: dict[int, TokenBucket] = {}
-        self._groups: dict[int, TokenBucket] = {}
+        self._sleep = sleep
         self.sent = 0
         self.retries = 0
 
@@ -97,7 +102,7 @@ class Courier:
             message_thread_id=thread_id,
             parse_mode=None,
         )
-        message = await self._deliver(chat_id, method, paced=True)
+        message = await self._deliver(chat_id, method)
         self.sent += 1
         return int(message.message_id)
 
@@ -113,7 +118,7 @@ class Courier:
             reply_markup=markup,
             parse_mode=None,
         )
-        await self._deliver(chat_id, method, paced=True)
+        await self._deliver(chat_id, method)
 
     async def draft(self, chat_id: int, draft_id: int, text: FormattedText, *, thread_id: int | None = None) -> None:
         """Show a streaming draft with a stop button (private chats).
@@ -121,7 +126,8 @@ class Courier:
         Drafts are not paced by the per-chat limit (they are meant for
         streaming; the caller throttles them) and are not retried after a 429:
         a newer draft will follow. Raises :class:`DraftsUnavailable` when
-        Telegram refuses drafts here.
+        Telegram refuses drafts in this chat, :class:`DraftRefused` when it
+        refuses only this draft.
         """
         method = SendMessageDraft(
             chat_id=chat_id,
@@ -136,26 +142,33 @@ class Courier:
             await self._call_once(method, plain_fallback=True)
         except TelegramRetryAfter as exc:
             log.info("draft in chat %s skipped: flood control, retry in %s s", chat_id, exc.retry_after)
-        except TelegramBadRequest as exc:
+            now = self._clock()
+            self.pacer.hold(chat_id, now, now + exc.retry_after)
+        except TelegramNotFound as exc:  # a Bot API server without drafts
             raise DraftsUnavailable(exc.message) from exc
+        except TelegramBadRequest as exc:
+            if any(reason in exc.message.lower() for reason in DRAFTS_UNAVAILABLE):
+                raise DraftsUnavailable(exc.message) from exc
+            raise DraftRefused(exc.message) from exc
 
     # -- delivery ---------------------------------------------------------------------
 
-    async def _deliver(self, chat_id: int, method: TelegramMethod[Any], *, paced: bool) -> Any:
+    async def _deliver(self, chat_id: int, method: TelegramMethod[Any]) -> Any:
         backoff = BACKOFF_INITIAL
         while True:
-            if paced:
-                await self._pace(chat_id)
+            await self._pace(chat_id)
             try:
                 return await self._call_once(method, plain_fallback=True)
             except TelegramRetryAfter as exc:
+                # The chat waits (this message and any other on its way there); other chats go on.
                 self.retries += 1
                 log.warning("Telegram flood control in chat %s: waiting %s s", chat_id, exc.retry_after)
-                await anyio.sleep(exc.retry_after)
+                now = self._clock()
+                self.pacer.hold(chat_id, now, now + exc.retry_after)
             except (TelegramNetworkError, TelegramServerError, ClientDecodeError, OSError) as exc:
                 self.retries += 1
                 log.warning("Telegram unreachable (%s); retrying in %.1f s", type(exc).__name__, backoff)
-                await anyio.sleep(backoff)
+                await self._sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)
 
     async def _call_once(self, method: TelegramMethod[Any], *, plain_fallback: bool) -> Any:
@@ -177,33 +190,16 @@ class Courier:
                 )
             if isinstance(method, SendMessageDraft):
                 raise
-            if "chat not found" in description or "message to edit not found" in description:
+            if "message to edit not found" in description:
+                raise MessageGone(exc.message) from exc
+            if "chat not found" in description:
                 raise Undeliverable(exc.message) from exc
             raise
 
     async def _pace(self, chat_id: int) -> None:
-        now = self._clock()
-        wait = self._global.reserve(now)
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            if len(self._chats) > 10_000:
-                self._forget_idle(now)
-            rate = self.limits.chat_per_second * PACE_MARGIN
-            chat = self._chats[chat_id] = TokenBucket(rate, self.limits.chat_burst, now)
-        wait = max(wait, chat.reserve(now))
-        if chat_id < 0:
-            group = self._groups.get(chat_id)
-            if group is None:
-                rate = self.limits.group_per_minute / 60 * PACE_MARGIN
-                group = self._groups[chat_id] = TokenBucket(rate, self.limits.group_burst, now)
-            wait = max(wait, group.reserve(now))
+        wait = self.pacer.reserve(chat_id, self._clock())
         if wait > 0:
-            await anyio.sleep(wait)
-
-    def _forget_idle(self, now: float) -> None:
-        for buckets in (self._chats, self._groups):
-            for key in [k for k, bucket in buckets.items() if bucket.idle(now)]:
-                del buckets[key]
+            await self._sleep(wait)
 
 
 def _chat(method: TelegramMethod[Any]) -> object:

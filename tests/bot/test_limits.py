@@ -1,10 +1,10 @@
-"""Per-user rate limits and the token bucket that paces outgoing traffic."""
+"""Per-user rate limits."""
 
 from __future__ import annotations
 
 import pytest
 
-from actors.limits import Allowed, Limited, TokenBucket, UserRateLimiter
+from actors.limits import Allowed, Limited, UserRateLimiter
 
 DAY = 86_400.0
 
@@ -47,17 +47,3 @@ def test_memory_stays_bounded_with_many_users() -> None:
     for user in range(1000):
         limiter.check(user, float(user * 61))
     assert len(limiter._users) <= 100
-
-
-def test_token_bucket_allows_a_burst_then_paces() -> None:
-    bucket = TokenBucket(rate=1.0, burst=3, now=0.0)
-    waits = [bucket.reserve(0.0) for _ in range(5)]
-    assert waits == [0.0, 0.0, 0.0, 1.0, 2.0]
-    assert bucket.reserve(10.0) == 0.0
-    assert not bucket.idle(10.0)
-    assert bucket.idle(20.0)
-
-
-def test_token_bucket_refuses_nonsense() -> None:
-    with pytest.raises(ValueError):
-        TokenBucket(rate=0, burst=1, now=0)
