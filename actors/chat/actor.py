@@ -270,10 +270,13 @@ class ChatActor(Actor[ChatMessage, None]):
     def _display(self, incoming: Incoming) -> DraftDisplay | EditDisplay:
         where = incoming.where
         reply_to = incoming.message_id if where.is_group else None
+        courier, interval = self.deps.courier, self.deps.edit_interval
         if where.is_group or self.drafts_refused:
-            return EditDisplay(self.deps.courier, self.chat_id, reply_to=reply_to, thread_id=where.thread_id)
+            return EditDisplay(courier, self.chat_id, reply_to=reply_to, thread_id=where.thread_id, interval=interval)
         draft_id = incoming.update_id % 2_000_000_000 or 1
-        return DraftDisplay(self.deps.courier, self.chat_id, draft_id, reply_to=reply_to, thread_id=where.thread_id)
+        return DraftDisplay(
+            courier, self.chat_id, draft_id, reply_to=reply_to, thread_id=where.thread_id, edit_interval=interval
+        )
 
     # -- both models down -------------------------------------------------------------
 

@@ -2,20 +2,23 @@
 
 Private chats stream into a message draft (``sendMessageDraft``, with a stop
 button); groups, where drafts do not exist, edit one message at most about
-once a second. If Telegram refuses drafts in a chat, the draft display turns
-itself into the edit display. Either way the final text is sent as real
+once a second. If Telegram refuses a draft, the draft display turns itself
+into the edit display (for the chat's later answers too when drafts are
+unavailable there). Either way the final text is sent as real
 messages, split at 4096 characters.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import math
+import time
+from collections.abc import Callable, Sequence
 
 import anyio
 from aiogram.exceptions import TelegramAPIError
 
-from actors.telegram.courier import Courier, DraftsUnavailable
+from actors.telegram.courier import Courier, DraftRefused, DraftsUnavailable, MessageGone, Undeliverable
 from actors.telegram.formatting import FormattedText, preview
 
 log = logging.getLogger("assistant.telegram")
@@ -25,49 +28,103 @@ SHOW_GRACE = 10.0
 
 
 class EditDisplay:
-    """Streams by sending one message and editing it; the final answer edits it into part one."""
+    """Streams by sending one message and editing it; the final answer edits it into part one.
 
-    def __init__(self, courier: Courier, chat_id: int, *, reply_to: int | None, thread_id: int | None) -> None:
+    Edits of the message (the final one included) are at least ``interval``
+    seconds apart. If someone deletes the message meanwhile, the answer goes
+    on in a new one: a lost answer is worse than a second preview.
+    """
+
+    def __init__(
+        self,
+        courier: Courier,
+        chat_id: int,
+        *,
+        reply_to: int | None,
+        thread_id: int | None,
+        interval: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.courier = courier
         self.chat_id = chat_id
         self.reply_to = reply_to
         self.thread_id = thread_id
+        self.interval = interval
+        self.clock = clock
         self.message_id: int | None = None
+        self._last_shown = -math.inf
+        self._previews_off = False
 
     async def show(self, markdown: str) -> None:
-        if not markdown.strip():
+        """Show the answer so far; a preview that fails is skipped, never fatal to the answer."""
+        if not markdown.strip() or self._previews_off:
             return
         text = preview(markdown)
-        if self.message_id is None:
-            self.message_id = await self.courier.send(
-                self.chat_id, text, reply_to=self.reply_to, thread_id=self.thread_id
-            )
-        else:
-            await self.courier.edit(self.chat_id, self.message_id, text)
+        await self._wait_turn()
+        try:
+            if self.message_id is None:
+                self.message_id = await self.courier.send(
+                    self.chat_id, text, reply_to=self.reply_to, thread_id=self.thread_id
+                )
+            else:
+                await self.courier.edit(self.chat_id, self.message_id, text)
+        except MessageGone:
+            log.info("the preview in chat %s was deleted: going on in a new message", self.chat_id)
+            self.message_id = None
+        except Undeliverable as exc:
+            log.info("no more previews in chat %s: %s", self.chat_id, exc)
+            self._previews_off = True
+        except TelegramAPIError as exc:
+            log.info("preview in chat %s failed: %s", self.chat_id, type(exc).__name__)
+        self._last_shown = self.clock()
 
     async def finish(self, parts: Sequence[FormattedText]) -> list[int]:
+        """Deliver the answer: the preview becomes part one, the other parts follow as messages."""
         ids: list[int] = []
         rest = list(parts)
         if self.message_id is not None and rest:
-            await self.courier.edit(self.chat_id, self.message_id, rest.pop(0))
-            ids.append(self.message_id)
+            await self._wait_turn()
+            try:
+                await self.courier.edit(self.chat_id, self.message_id, rest[0])
+            except MessageGone:
+                log.info("the preview in chat %s was deleted: the answer comes as a new message", self.chat_id)
+            else:
+                ids.append(self.message_id)
+                rest.pop(0)
         for number, part in enumerate(rest):
             reply_to = self.reply_to if not ids and number == 0 else None
             ids.append(await self.courier.send(self.chat_id, part, reply_to=reply_to, thread_id=self.thread_id))
         return ids
 
+    async def _wait_turn(self) -> None:
+        wait = self._last_shown + self.interval - self.clock()
+        if wait > 0:
+            await anyio.sleep(wait)
+
 
 class DraftDisplay:
-    """Streams into a message draft; becomes an :class:`EditDisplay` if drafts are refused."""
+    """Streams into a message draft; becomes an :class:`EditDisplay` if a draft is refused.
+
+    ``drafts_refused`` tells the chat that drafts will never work there; a
+    draft refused for another reason switches only this answer to edits.
+    """
 
     def __init__(
-        self, courier: Courier, chat_id: int, draft_id: int, *, reply_to: int | None, thread_id: int | None
+        self,
+        courier: Courier,
+        chat_id: int,
+        draft_id: int,
+        *,
+        reply_to: int | None,
+        thread_id: int | None,
+        edit_interval: float = 0.0,
     ) -> None:
         self.courier = courier
         self.chat_id = chat_id
         self.draft_id = draft_id
         self.reply_to = reply_to
         self.thread_id = thread_id
+        self.edit_interval = edit_interval
         self.fallback: EditDisplay | None = None
         self.drafts_refused = False
 
@@ -77,10 +134,17 @@ class DraftDisplay:
             return
         try:
             await self.courier.draft(self.chat_id, self.draft_id, preview(markdown), thread_id=self.thread_id)
-        except DraftsUnavailable as exc:
-            log.info("drafts refused in chat %s (%s): streaming by edits", self.chat_id, exc)
-            self.drafts_refused = True
-            self.fallback = EditDisplay(self.courier, self.chat_id, reply_to=self.reply_to, thread_id=self.thread_id)
+        except DraftRefused as exc:
+            self.drafts_refused = isinstance(exc, DraftsUnavailable)
+            scope = "" if self.drafts_refused else " for this answer"
+            log.info("drafts refused in chat %s (%s): streaming by edits%s", self.chat_id, exc, scope)
+            self.fallback = EditDisplay(
+                self.courier,
+                self.chat_id,
+                reply_to=self.reply_to,
+                thread_id=self.thread_id,
+                interval=self.edit_interval,
+            )
             await self.fallback.show(markdown)
         except (TelegramAPIError, OSError) as exc:
             # A draft is only a preview: a failed one is skipped, the next one follows.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.e2e.harness import PRIMARY, Running
+from tests.e2e.harness import PRIMARY, Running, running_bot
 from tests.fakes.telegram import User
 
 pytestmark = pytest.mark.anyio
@@ -47,17 +49,38 @@ async def test_the_model_is_told_who_said_what(bot: Running) -> None:
     assert contents[-1].startswith("Boris: ") and "I prefer coffee" in contents[-1]
 
 
-async def test_streaming_in_groups_edits_one_message_about_once_a_second(bot: Running) -> None:
-    answer = "Slowly streamed words for the whole group to read. " * 6
+async def test_streaming_in_groups_edits_one_message_progressively_about_once_a_second(
+    clean_db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    interval = 1.0  # the production setting (the other tests stream faster)
+    answer = "Slowly streamed words for the whole group to read. " * 8
+    async with running_bot(database_url, tmp_path, stream_edit_interval=interval) as bot:
+        await bot.llm.script(PRIMARY, answer)
+        await bot.llm.tokens_per_second(PRIMARY, 30)
+        await bot.tg.send_message(GROUP, "tell us", user=ANNA, chat_type="group", mention_bot=True)
+        await bot.answered(1, timeout=30)
+        assert await bot.tg.drafts(GROUP) == [], "drafts do not exist in groups"
+        [message] = await bot.tg.bot_messages(GROUP)
+        versions = message.history  # the first send, then every edit
+        assert len(versions) >= 4, f"the answer should grow in several edits, got {len(versions)} version(s)"
+        shown = [v.text.removesuffix(" …") for v in versions]
+        assert all(answer.startswith(text) for text in shown), shown
+        assert [len(t) for t in shown] == sorted({len(t) for t in shown}), "each edit shows more"
+        gaps = [b.at - a.at for a, b in itertools.pairwise(versions)]
+        assert all(gap >= interval * 0.95 for gap in gaps), f"edits closer than {interval} s: {gaps}"
+        assert message.text == answer.strip()
+
+
+async def test_a_deleted_preview_does_not_lose_the_answer(bot: Running) -> None:
+    answer = "An answer that is still being written when its preview is deleted. " * 4
     await bot.llm.script(PRIMARY, answer)
-    await bot.llm.tokens_per_second(PRIMARY, 50)
+    await bot.llm.tokens_per_second(PRIMARY, 40)
     await bot.tg.send_message(GROUP, "tell us", user=ANNA, chat_type="group", mention_bot=True)
-    await bot.answered(1)
-    assert await bot.tg.drafts(GROUP) == [], "drafts do not exist in groups"
-    edits = (await bot.tg.messages(GROUP))[-1].history
-    gaps = [b.at - a.at for a, b in itertools.pairwise(edits)]
-    interval = bot.settings.stream_edit_interval
-    assert all(gap >= interval * 0.8 for gap in gaps[:-1]), gaps
-    assert len(await bot.tg.bot_messages(GROUP)) == 1, "one message, edited, not a message per update"
-    final = (await bot.tg.bot_messages(GROUP))[0]
+    [preview] = await bot.tg.wait_for_bot_messages(GROUP, 1)
+    await bot.tg.delete_message(GROUP, preview.message_id)  # an admin cleans up mid-stream
+    await bot.answered(1, timeout=20)
+    [final] = await bot.tg.bot_messages(GROUP)
+    assert final.message_id != preview.message_id
     assert final.text == answer.strip()
+    question = (await bot.tg.messages(GROUP))[0]
+    assert final.reply_to_message_id == question.message_id

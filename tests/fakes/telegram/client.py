@@ -133,6 +133,9 @@ class FakeTelegramClient:
     async def press_stop(self, chat_id: int, draft_id: int) -> int:
         return int(await self._call("press_stop", chat_id=chat_id, draft_id=draft_id))
 
+    async def delete_message(self, chat_id: int, message_id: int) -> None:
+        await self._call("delete_message", chat_id=chat_id, message_id=message_id)
+
     async def block_bot(self, chat_id: int) -> int:
         return int(await self._call("block_bot", chat_id=chat_id))
 

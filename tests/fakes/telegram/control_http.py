@@ -105,6 +105,7 @@ ROUTES: dict[str, Route] = {
         p.required_integer("chat_id"), p.required_integer("message_id"), p.string("data") or "", user=_user(p)
     ),
     "press_stop": lambda f, p: f.press_stop(p.required_integer("chat_id"), p.required_integer("draft_id")),
+    "delete_message": lambda f, p: f.delete_message(p.required_integer("chat_id"), p.required_integer("message_id")),
     "block_bot": lambda f, p: f.block_bot(p.required_integer("chat_id")),
     "unblock_bot": lambda f, p: f.unblock_bot(p.required_integer("chat_id")),
     # Faults

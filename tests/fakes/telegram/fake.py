@@ -141,6 +141,18 @@ class FakeTelegram(FakeTelegramServer):
         payload = simulate.stop_generation(self.state, chat_id, draft_id)
         return self.state.add_update({"stopped_message_generation": payload})
 
+    async def delete_message(self, chat_id: int, message_id: int) -> None:
+        """Someone (the user, an admin) deletes a message; the bot gets no update, as with Telegram.
+
+        Editing it afterwards answers 400 "Bad Request: message to edit not found".
+        """
+        chat = self.state.chat(chat_id)
+        if chat is None or message_id not in chat.messages:
+            raise ValueError(f"no message {message_id} in chat {chat_id}")
+        del chat.messages[message_id]
+        chat.deleted.append(message_id)
+        self.state.changes.notify()
+
     async def block_bot(self, chat_id: int) -> int:
         """The user blocks the bot: a my_chat_member update, then sends to the chat answer 403."""
         chat, user = simulate.user_chat(self.state, chat_id, None, None, None)
