@@ -68,7 +68,12 @@ class BotMetrics:
         self.hedges = Counter(
             "assistant_hedges_total", "Fallback calls started because the primary was slow", registry=r
         )
-        self.both_down = Counter("assistant_both_down_incidents_total", "Times no model could answer", registry=r)
+        self.misconfigured = Counter(
+            "assistant_model_misconfigured_total",
+            "Models routed away for a bad key (401) or no credits (402): fix the configuration",
+            ["model"],
+            registry=r,
+        )
         self.breaker_transitions = Counter(
             "assistant_breaker_transitions_total", "Breaker state changes", ["model", "to"], registry=r
         )
@@ -101,6 +106,8 @@ class BotMetrics:
     def breaker_moved(self, model: str, transition: Transition) -> None:
         if transition.from_state is not transition.to_state:
             self.breaker_transitions.labels(model, transition.to_state.value).inc()
+        if transition.route_away == "misconfigured":
+            self.misconfigured.labels(model).inc()
 
     def watch(
         self,
@@ -108,9 +115,13 @@ class BotMetrics:
         persistence: PersistenceStatus,
         breakers: Callable[[], Iterable[tuple[str, BreakerState]]],
         telegram_retries: Callable[[], int],
+        both_down: Callable[[], int] = lambda: 0,
     ) -> None:
-        """Export gauges read at scrape time from the objects that own the state."""
-        self.registry.register(_StateCollector(system, persistence, breakers, telegram_retries, self))
+        """Export gauges read at scrape time from the objects that own the state.
+
+        ``both_down``: both-down incidents so far (the model-health actor counts them).
+        """
+        self.registry.register(_StateCollector(system, persistence, breakers, telegram_retries, both_down))
 
 
 class RuntimeMetrics(Observer):
@@ -142,13 +153,13 @@ class _StateCollector(Collector):
         persistence: PersistenceStatus,
         breakers: Callable[[], Iterable[tuple[str, BreakerState]]],
         telegram_retries: Callable[[], int],
-        metrics: BotMetrics,
+        both_down: Callable[[], int],
     ) -> None:
         self.system = system
         self.persistence = persistence
         self.breakers = breakers
         self.telegram_retries = telegram_retries
-        self.metrics = metrics
+        self.both_down = both_down
 
     def collect(self) -> Iterable[Metric]:
         live = GaugeMetricFamily("assistant_live_actors", "Running actors", labels=["kind"])
@@ -175,6 +186,9 @@ class _StateCollector(Collector):
         )
         yield CounterMetricFamily(
             "assistant_persistence_spilled_rows", "Rows written to the spill file", value=status.spilled_rows
+        )
+        yield CounterMetricFamily(
+            "assistant_both_down_incidents", "Times no model could answer", value=self.both_down()
         )
         yield CounterMetricFamily(
             "assistant_telegram_retries",

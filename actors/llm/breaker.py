@@ -51,8 +51,8 @@ class BreakerConfig:
     """Route away this long after a rate limit without Retry-After."""
     rate_limited_max: float = 3600.0
     """Never trust a Retry-After longer than this."""
-    misconfigured_for: float = 900.0
-    """Route away this long after a bad key or missing credits."""
+    misconfigured_for: float = 600.0
+    """Route away this long after a bad key or missing credits (MISCONFIGURED_OPEN_SECONDS, 10 minutes)."""
     probe_timeout: float = 180.0
     """A probe that never reported is presumed lost after this long, and another may go."""
 
@@ -82,6 +82,8 @@ class Transition:
     reason: str
     at: float
     until: float | None = None
+    route_away: str | None = None
+    """For routing away: ``"rate limited"`` or ``"misconfigured"`` (a bad key or no credits)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,4 +276,4 @@ class CircuitBreaker:
         if not new_period:
             return []
         text = f"{kind}: {reason}" if reason else kind
-        return [Transition(self._state, self._state, text, now, until=self._route_away_until)]
+        return [Transition(self._state, self._state, text, now, until=self._route_away_until, route_away=kind)]

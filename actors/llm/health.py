@@ -3,7 +3,12 @@
 The router asks it for a permit before every call and reports how each call
 went. The actor turns breaker transitions into model events (persisted for the
 dashboard, logged, counted) and notices both-down incidents: one starts when a
-request finds no model that may be called, and ends with the next success.
+request finds no model that may be called (or every model failed or stayed
+silent), and ends with the next success.
+
+Events are handed to the sink without waiting (routing must never wait for the
+database); one the sink cannot take now is kept and offered again on the
+actor's next message, so none is lost to a busy recorder.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +29,8 @@ from runtime import Actor
 log = logging.getLogger("assistant.models")
 
 PROBE_PENDING_WAIT = 2.0
+BACKLOG_LIMIT = 10_000
+"""Events kept for a recorder that takes none (a bound on memory; older ones go first, logged)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +61,7 @@ class Release:
 
 @dataclass(frozen=True, slots=True)
 class NoModelAvailable:
-    """A request found every model refusing calls; the reply is seconds until one accepts again."""
+    """A request found no model to answer it (refused, failed or silent); the reply: seconds until one accepts."""
 
     models: tuple[str, ...]
 
@@ -72,7 +80,8 @@ class ModelHealth:
 
 
 HealthMessage = Acquire | Report | Release | NoModelAvailable | Snapshot
-EventSink = Callable[[ModelEventRecord], None]
+EventSink = Callable[[ModelEventRecord], bool]
+"""Hands an event to the recorder without waiting: False if it cannot take it now (it is offered again)."""
 
 
 @dataclass
@@ -103,6 +112,8 @@ class ModelHealthActor(Actor[HealthMessage, object]):
         self.incidents = incidents or IncidentState()
         self.board = board if board is not None else {}
         """Every model's current state, shared with the metrics exporter (updated here only)."""
+        self.backlog: deque[ModelEventRecord] = deque()
+        """Events the sink could not take yet, oldest first."""
 
     def breaker(self, model: str) -> CircuitBreaker:
         breaker = self.breakers.get(model)
@@ -112,6 +123,8 @@ class ModelHealthActor(Actor[HealthMessage, object]):
         return breaker
 
     async def receive(self, message: HealthMessage) -> object:
+        if self.backlog:
+            self._flush()
         now = self.clock()
         if isinstance(message, Acquire):
             permit = self.breaker(message.model).try_acquire(now)
@@ -154,9 +167,9 @@ class ModelHealthActor(Actor[HealthMessage, object]):
     def _record(self, model: str, transitions: tuple[Transition, ...] | list[Transition]) -> None:
         for transition in transitions:
             moved = transition.from_state is not transition.to_state
-            level = logging.WARNING if moved or "misconfigured" in transition.reason else logging.INFO
-            if "misconfigured" in transition.reason:
-                level = logging.ERROR
+            level = logging.WARNING if moved else logging.INFO
+            if transition.route_away == "misconfigured":
+                level = logging.ERROR  # the operator must fix the key or the credits
             log.log(
                 level,
                 "model %s: %s -> %s (%s)",
@@ -165,7 +178,7 @@ class ModelHealthActor(Actor[HealthMessage, object]):
                 transition.to_state.value,
                 transition.reason,
             )
-            self.record_event(
+            self._emit(
                 ModelEventRecord(
                     dedup_key=f"ev:{uuid.uuid4().hex}",
                     model=model,
@@ -180,11 +193,25 @@ class ModelHealthActor(Actor[HealthMessage, object]):
             if self.on_transition is not None:
                 self.on_transition(model, transition)
 
+    def _emit(self, record: ModelEventRecord) -> None:
+        if not self.backlog and self.record_event(record):
+            return
+        if not self.backlog:
+            log.warning("the recorder is busy: model events are kept until it takes them")
+        self.backlog.append(record)
+        if len(self.backlog) > BACKLOG_LIMIT:
+            lost = self.backlog.popleft()
+            log.error("model event lost, the recorder took none of the last %d: %s", BACKLOG_LIMIT, lost.event)
+
+    def _flush(self) -> None:
+        while self.backlog and self.record_event(self.backlog[0]):
+            self.backlog.popleft()
+
     def _incident_started(self, models: tuple[str, ...]) -> None:
         self.incidents.active = True
         self.incidents.count += 1
         log.error("both models unavailable (%s): users are being told", ", ".join(models))
-        self.record_event(
+        self._emit(
             ModelEventRecord(
                 dedup_key=f"ev:{uuid.uuid4().hex}",
                 model="*",
@@ -197,7 +224,7 @@ class ModelHealthActor(Actor[HealthMessage, object]):
     def _incident_over(self) -> None:
         self.incidents.active = False
         log.warning("a model answers again: the both-down incident is over")
-        self.record_event(
+        self._emit(
             ModelEventRecord(dedup_key=f"ev:{uuid.uuid4().hex}", model="*", event="both_down_end", at=datetime.now(UTC))
         )
         for listener in self.incidents.listeners:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.e2e.harness import API_KEY, FALLBACK, PRIMARY, Running, running_bot
+from tests.e2e.test_observability import metrics
 from tests.fakes.openrouter import FakeOpenRouter
 from tests.fakes.telegram import User
 from tests.support.waiting import eventually, rows, scalar
@@ -132,15 +134,31 @@ async def test_rate_limited_primary_is_routed_away_until_retry_after_without_cou
     assert all(e[0] != "breaker" for e in events), "a rate limit is not a broken model"
 
 
-@pytest.mark.parametrize("status", [401, 402])
+@pytest.mark.parametrize(
+    ("status", "retry_after", "loud"),
+    [(401, None, True), (402, None, True), (402, 30.0, False)],  # 402 with Retry-After: a budget limit, not loud
+)
 async def test_a_bad_key_or_no_credits_routes_away_loudly(
-    bot: Running, clean_db: AsyncEngine, status: int, caplog: pytest.LogCaptureFixture
+    bot: Running,
+    clean_db: AsyncEngine,
+    status: int,
+    retry_after: float | None,
+    loud: bool,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await bot.llm.fail(PRIMARY, status, times=1)
+    await bot.llm.fail(PRIMARY, status, retry_after=retry_after, times=1)
     assert (await ask(bot, "one", 1)).startswith("Echo: one")
     assert (await ask(bot, "two", 2)).startswith("Echo: two")
     assert len(await bot.llm.calls(PRIMARY)) == 1
-    assert any(r.levelname == "ERROR" and PRIMARY in r.getMessage() for r in caplog.records)
+    events = await eventually(
+        lambda: rows(clean_db, "SELECT model, kind, reason FROM model_events WHERE kind = 'route_away'")
+    )
+    assert [(e[0], e[1]) for e in events] == [(PRIMARY, "route_away")]
+    assert events[0][2].startswith("misconfigured" if loud else "rate limited")
+    loud_count = (await metrics(bot)).get(f"assistant_model_misconfigured_total{{model={PRIMARY}}}", 0)
+    assert loud_count == (1 if loud else 0)
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and PRIMARY in r.getMessage()]
+    assert bool(errors) is loud
     assert API_KEY not in caplog.text
 
 
@@ -182,6 +200,7 @@ async def test_both_down_tells_the_user_when_to_retry_and_answers_later_by_itsel
     bot: Running, clean_db: AsyncEngine
 ) -> None:
     await bot.llm.fail(None, 503)
+    assert (await metrics(bot))["assistant_both_down_incidents_total{}"] == 0
     started = anyio.current_time()
     await bot.tg.send_message(ALICE.id, "are you there?", user=ALICE)
     [notice] = await bot.tg.wait_for_bot_messages(ALICE.id, 1, timeout=15)
@@ -196,6 +215,37 @@ async def test_both_down_tells_the_user_when_to_retry_and_answers_later_by_itsel
     assert "Echo: are you there?" in (deferred.text or "")
     kinds = [r[0] for r in await rows(clean_db, "SELECT kind FROM model_events WHERE model = '*' ORDER BY id")]
     assert kinds[:2] == ["both_down", "both_down_end"]
+    assert (await metrics(bot))["assistant_both_down_incidents_total{}"] == 1
+
+
+async def test_every_call_is_recorded_with_its_timing_tokens_and_cost(bot: Running, clean_db: AsyncEngine) -> None:
+    await bot.llm.fail(PRIMARY, 500, times=1)
+    await ask(bot, "hello", 1)
+    await ask(bot, "again", 2)
+    sql = (
+        "SELECT model, outcome, is_fallback, is_hedge, latency_ms, ttft_ms, prompt_tokens, completion_tokens,"
+        " cost, generation_id, chat_id FROM llm_calls ORDER BY id"
+    )
+    found = await eventually(lambda: _rows_when(clean_db, sql, 3))
+    failed, rescued, direct = found
+    assert (failed.model, failed.outcome, failed.is_fallback, failed.chat_id) == (
+        PRIMARY,
+        "server_error",
+        False,
+        ALICE.id,
+    )
+    assert failed.latency_ms is not None and failed.ttft_ms is None and failed.cost is None
+    served = [c for c in await bot.llm.calls() if c.outcome == "ok"]
+    for row, call, model, fallback in ((rescued, served[0], FALLBACK, True), (direct, served[1], PRIMARY, False)):
+        assert (row.model, row.outcome, row.is_fallback, row.is_hedge) == (model, "ok", fallback, False)
+        assert row.ttft_ms is not None and row.latency_ms >= row.ttft_ms >= 0
+        assert call.usage is not None
+        assert (row.prompt_tokens, row.completion_tokens) == (
+            call.usage["prompt_tokens"],
+            call.usage["completion_tokens"],
+        )
+        assert row.cost == Decimal(str(call.usage["cost"])) and row.cost > 0
+        assert row.generation_id == call.generation_id
 
 
 async def test_when_both_hang_the_user_is_told_before_their_timeouts_and_answered_later(
@@ -254,6 +304,7 @@ async def test_a_slow_primary_is_hedged_by_the_fallback(
 ) -> None:
     options = {**QUICK, "llm_hedge_after": 0.5, "llm_first_token_timeout": 20}
     async with running_bot(database_url, tmp_path, **options) as hedged:
+        before = await metrics(hedged)
         await hedged.llm.first_token_delay(PRIMARY, 10)
         started = anyio.current_time()
         await hedged.tg.send_message(ALICE.id, "quick!", user=ALICE)
@@ -264,6 +315,14 @@ async def test_a_slow_primary_is_hedged_by_the_fallback(
         # The primary stayed silent past the hedge and lost: that counts as slow, not as nothing.
         assert sorted(calls) == sorted([(PRIMARY, "timeout", False), (FALLBACK, "ok", True)])
         assert await scalar(clean_db, "SELECT bool_or(is_hedge) FROM llm_calls") is True
+        after = await metrics(hedged)
+        for series in (
+            "assistant_hedges_total{}",
+            f"assistant_llm_latency_seconds_count{{model={FALLBACK}}}",
+            f"assistant_llm_time_to_first_token_seconds_count{{model={FALLBACK}}}",
+            f"assistant_llm_latency_seconds_count{{model={PRIMARY}}}",
+        ):
+            assert after[series] == before.get(series, 0) + 1, series
 
 
 async def test_a_hanging_primary_opens_its_breaker_and_later_answers_skip_the_hedge(
@@ -315,6 +374,11 @@ async def _hedges_when(engine: AsyncEngine, count: int) -> list[tuple[str, str, 
     """(model, outcome, is_hedge) of every call, in the order the calls ended, once there are ``count``."""
     found = await rows(engine, "SELECT model, outcome, is_hedge FROM llm_calls ORDER BY id")
     return [(r[0], r[1], r[2]) for r in found] if len(found) >= count else None
+
+
+async def _rows_when(engine: AsyncEngine, sql: str, count: int) -> list[Any] | None:
+    found = await rows(engine, sql)
+    return found if len(found) >= count else None
 
 
 async def _events_when(engine: AsyncEngine, count: int) -> list[Any] | None:

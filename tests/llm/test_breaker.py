@@ -6,6 +6,7 @@ import pytest
 
 from actors.llm.breaker import BreakerConfig, BreakerState, CircuitBreaker, Permit
 from actors.llm.errors import HealthEffect
+from assistant.settings import Settings
 
 OK = HealthEffect.SUCCESS
 FAIL = HealthEffect.FAILURE
@@ -200,9 +201,18 @@ def test_misconfigured_routes_away_for_long_and_is_reported_even_during_a_rate_l
     assert permit is not None
     [transition] = breaker.record(permit, HealthEffect.MISCONFIGURED, 10, reason="auth_failed")
     assert "misconfigured" in transition.reason and transition.until == 910
+    assert transition.route_away == "misconfigured"
     assert breaker.try_acquire(909) is None and breaker.try_acquire(910) is not None
     assert breaker.snapshot().route_away_reason == "misconfigured"
     assert breaker.state is BreakerState.CLOSED
+
+
+def test_a_bad_key_routes_away_for_the_ten_minutes_the_settings_and_readme_promise() -> None:
+    setting = Settings.model_fields["misconfigured_open_seconds"].default
+    assert BreakerConfig().misconfigured_for == setting == 600
+    breaker = CircuitBreaker()
+    call(breaker, HealthEffect.MISCONFIGURED, 0)
+    assert breaker.available_at(0) == 600
 
 
 def test_repeated_rate_limits_in_one_period_report_once() -> None:
