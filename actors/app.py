@@ -87,10 +87,12 @@ async def register_commands(bot: Bot, translate: Translator) -> None:
     ]
     for language in translate.languages:
         commands = [BotCommand(command=name, description=translate(text, language)) for name, text in names]
-        try:
-            await bot.set_my_commands(commands, language_code=None if language == "en" else language)
-        except TelegramAPIError as exc:
-            log.warning("could not register the %s command menu: %s", language, exc)
+        # English is registered for itself and as the default, for languages we do not speak.
+        for code in (None, "en") if language == "en" else (language,):
+            try:
+                await bot.set_my_commands(commands, language_code=code)
+            except TelegramAPIError as exc:
+                log.warning("could not register the %s command menu: %s", code or "default", exc)
 
 
 def make_router(settings: Settings, health: Any, http: httpx.AsyncClient, on_call: Any) -> ModelRouter:
@@ -212,8 +214,10 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
         policy=RestartPolicy(max_restarts=10, within=60),
     )
 
-    def store_event(record: ModelEventRecord) -> bool:
-        return _offer(persistence, record)  # the health actor keeps what is not taken and offers it again
+    def store_event(record: ModelEventRecord) -> None:
+        if record.event == "both_down":
+            metrics.both_down.inc()
+        _tell(persistence, record)
 
     board: dict[str, BreakerState] = {}
     health = system.spawn(
@@ -291,7 +295,7 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
     dispatcher = Dispatcher()
     dispatcher.include_router(build_router(gateway))
     intake = Intake(bot, dispatcher, persistence, store, on_update=metrics.update_received)
-    metrics.watch(system, status, lambda: list(board.items()), lambda: courier.retries, lambda: incidents.count)
+    metrics.watch(system, status, lambda: list(board.items()), lambda: courier.retries)
 
     def readiness() -> Readiness:
         return _readiness(settings, system, intake, status, incidents)
@@ -365,12 +369,8 @@ def _readiness(
     return Readiness("ready", checks)
 
 
-def _offer(ref: Any, record: Any) -> bool:
-    """Queue ``record`` without waiting; False if the mailbox is full now (the caller offers it again)."""
+def _tell(ref: Any, record: Any) -> None:
     try:
         ref.tell(record)
-    except MailboxFull:
-        return False
-    except ActorStopped:
-        log.error("a %s record could not be queued for the database: the recorder has stopped", record.kind)
-    return True
+    except (MailboxFull, ActorStopped) as exc:
+        log.error("a %s record could not be queued for the database: %s", record.kind, type(exc).__name__)

@@ -1,8 +1,9 @@
 """Per-user rate limits as pure logic with an explicit clock.
 
 :class:`UserRateLimiter` protects cost and fairness (messages per user per
-minute and per day). It does not sleep: it says how long to wait. The bot's
-own pace towards Telegram lives in :mod:`actors.telegram.pacing`.
+minute and per day); :class:`Cooldown` keeps a repeated notice to one per
+chat and period. Neither sleeps. The bot's own pace towards Telegram lives
+in :mod:`actors.telegram.pacing`.
 """
 
 from __future__ import annotations
@@ -83,3 +84,33 @@ class UserRateLimiter:
         # their day count is lost too, a deliberate trade for bounded memory.
         for user_id in [u for u, w in self._users.items() if not w.recent or now - w.recent[-1] >= 60]:
             del self._users[user_id]
+
+
+class Cooldown:
+    """At most one event per key every ``every`` seconds. Time is monotonic seconds.
+
+    Memory holds only the keys still cooling down: a key is forgotten once
+    its period is over, however many keys were ever seen.
+    """
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self._since: dict[int, float] = {}  # insertion order is time order: entries are only ever added at "now"
+
+    def ready(self, key: int, now: float) -> bool:
+        """True (and the period starts) if ``key`` had no event in the last ``every`` seconds."""
+        self._expire(now)
+        if key in self._since:
+            return False
+        self._since[key] = now
+        return True
+
+    def _expire(self, now: float) -> None:
+        while self._since:
+            key, since = next(iter(self._since.items()))
+            if now - since < self.every:
+                return
+            del self._since[key]
+
+    def __len__(self) -> int:
+        return len(self._since)

@@ -19,6 +19,7 @@ import anyio
 from aiogram import Bot
 from aiogram.exceptions import (
     ClientDecodeError,
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -26,7 +27,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import EditMessageText, SendMessage, SendMessageDraft, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, SendMessageDraft, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, ReplyParameters
 
 from actors.telegram.formatting import FormattedText, to_aiogram_entities
@@ -150,6 +151,14 @@ class Courier:
             if any(reason in exc.message.lower() for reason in DRAFTS_UNAVAILABLE):
                 raise DraftsUnavailable(exc.message) from exc
             raise DraftRefused(exc.message) from exc
+
+    async def answer_button(self, callback_id: str, text: str | None) -> None:
+        """Answer a button press (ends its spinner; ``text`` shows as a pop-up). Tried once:
+        an answer is useless after the few seconds Telegram waits for it."""
+        try:
+            await self.bot(AnswerCallbackQuery(callback_query_id=callback_id, text=text))
+        except (TelegramAPIError, ClientDecodeError, OSError) as exc:
+            log.info("button answer failed: %s", type(exc).__name__)
 
     # -- delivery ---------------------------------------------------------------------
 

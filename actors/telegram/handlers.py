@@ -21,7 +21,7 @@ from actors import texts
 from actors.chat.deps import Generations
 from actors.chat.messages import ButtonPressed, Command, Incoming, Person, Where
 from actors.i18n import Translator
-from actors.limits import Limited, UserRateLimiter
+from actors.limits import Cooldown, Limited, UserRateLimiter
 from actors.telegram.notices import Notice
 from runtime import ActorStopped, MailboxFull, Registry
 
@@ -45,12 +45,20 @@ class Gateway:
     bot_username: str
     max_chars: int
     allowed_users: frozenset[int] = frozenset()
-    busy_notified: dict[int, float] = field(default_factory=dict)
+    busy_notices: Cooldown = field(default_factory=lambda: Cooldown(BUSY_NOTICE_EVERY))
 
-    def notify(self, update_id: int, where: Where, text: str, reply_to: int | None = None) -> None:
-        """A short service reply, sent by the chat's notice actor (never blocks, may drop under a flood)."""
+    def allows(self, user_id: int) -> bool:
+        return not self.allowed_users or user_id in self.allowed_users
+
+    def notify(
+        self, update_id: int, where: Where, text: str, reply_to: int | None = None, *, callback_id: str | None = None
+    ) -> None:
+        """A short service reply, sent by the chat's notice actor (never blocks, may drop under a flood).
+
+        With ``callback_id`` it answers that button press instead of sending a message.
+        """
         try:
-            self.notices.tell(where.chat_id, Notice(update_id, where, text, reply_to))
+            self.notices.tell(where.chat_id, Notice(update_id, where, text, reply_to, callback_id))
         except (MailboxFull, ActorStopped):
             log.info("notice to chat %s dropped", where.chat_id)
 
@@ -94,7 +102,7 @@ async def handle_message(gateway: Gateway, message: Message, update_id: int, *, 
     reply_to = message.message_id if where.is_group else None
     translate = gateway.translate
 
-    if gateway.allowed_users and user.id not in gateway.allowed_users:
+    if not gateway.allows(user.id):
         gateway.notify(update_id, where, translate(texts.NOT_ALLOWED, language), reply_to)
         return None
     command = command_name(text, gateway.bot_username)
@@ -149,9 +157,7 @@ def tell_chat(
     try:
         gateway.chats.tell(where.chat_id, message)
     except MailboxFull:
-        now = time.monotonic()
-        if now - gateway.busy_notified.get(where.chat_id, -BUSY_NOTICE_EVERY) >= BUSY_NOTICE_EVERY:
-            gateway.busy_notified[where.chat_id] = now
+        if gateway.busy_notices.ready(where.chat_id, time.monotonic()):
             gateway.notify(update_id, where, gateway.translate(texts.BUSY, language), reply_to)
         return None
     except ActorStopped:
@@ -166,8 +172,11 @@ async def handle_button(
     if message is None or not isinstance(message, Message) or query.data is None:
         return None
     where = where_of(message)
-    pressed = ButtonPressed(update_id, query.id, message.message_id, where, person(query.from_user), query.data, _now())
     language = gateway.translate.language_of(query.from_user.language_code)
+    if not gateway.allows(query.from_user.id):
+        gateway.notify(update_id, where, gateway.translate(texts.NOT_ALLOWED, language), callback_id=query.id)
+        return None
+    pressed = ButtonPressed(update_id, query.id, message.message_id, where, person(query.from_user), query.data, _now())
     return await hand_over(gateway, update_id, where, language, None, pressed, replaying)
 
 

@@ -1,4 +1,4 @@
-"""Short service replies ("one moment...", "slow down...") sent per chat, off the dialog's path.
+"""Short service replies ("one moment...", "slow down...", "this bot is private"), off the dialog's path.
 
 A chat's dialog actor may be busy streaming a long answer; a notice must not
 wait behind it. Each chat gets a tiny notice actor (passivated when idle) with a
@@ -25,6 +25,8 @@ class Notice:
     where: Where
     text: str
     reply_to: int | None = None
+    callback_id: str | None = None
+    """Answer this button press with ``text`` (a short pop-up) instead of sending a message."""
 
 
 class NoticeActor(Actor[Notice, None]):
@@ -32,6 +34,9 @@ class NoticeActor(Actor[Notice, None]):
         self.courier = courier
 
     async def receive(self, message: Notice) -> None:
+        if message.callback_id is not None:
+            await self.courier.answer_button(message.callback_id, message.text)
+            return
         try:
             await self.courier.send(
                 message.where.chat_id,

@@ -1,10 +1,10 @@
-"""Per-user rate limits."""
+"""Per-user rate limits and the cooldown of repeated notices."""
 
 from __future__ import annotations
 
 import pytest
 
-from actors.limits import Allowed, Limited, UserRateLimiter
+from actors.limits import Allowed, Cooldown, Limited, UserRateLimiter
 
 DAY = 86_400.0
 
@@ -47,3 +47,18 @@ def test_memory_stays_bounded_with_many_users() -> None:
     for user in range(1000):
         limiter.check(user, float(user * 61))
     assert len(limiter._users) <= 100
+
+
+def test_a_cooldown_lets_one_event_per_key_and_period_through() -> None:
+    cooldown = Cooldown(10.0)
+    assert cooldown.ready(1, 0.0)
+    assert not cooldown.ready(1, 9.9)
+    assert cooldown.ready(2, 9.9), "other keys are not affected"
+    assert cooldown.ready(1, 10.0)
+
+
+def test_a_cooldown_forgets_keys_whose_period_is_over() -> None:
+    cooldown = Cooldown(10.0)
+    for chat in range(100_000):
+        cooldown.ready(chat, chat * 0.01)  # 100 new chats a second, for 1000 seconds
+    assert len(cooldown) <= 1000, "only the chats of the last 10 seconds are kept"

@@ -37,6 +37,17 @@ async def test_a_caption_counts_as_text(bot: Running) -> None:
     assert answer.text == "Echo: What is on this photo? [messages: 2]"
 
 
+async def test_a_document_with_a_caption_is_answered_and_without_one_gets_a_clear_answer(bot: Running) -> None:
+    await bot.tg.send_message(ALICE.id, kind="document", user=ALICE)
+    [unsupported] = await bot.tg.wait_for_bot_messages(ALICE.id, 1)
+    assert (unsupported.text or "").startswith("I can only read text for now.")
+    await bot.tg.send_message(ALICE.id, kind="document", caption="Summarize this file, please", user=ALICE)
+    await bot.answered(1)
+    answer = (await bot.tg.bot_messages(ALICE.id))[-1]
+    assert answer.text == "Echo: Summarize this file, please [messages: 2]"
+    assert [c.last_user_message for c in await bot.llm.calls()] == ["Summarize this file, please"]
+
+
 async def test_blank_and_over_long_messages_are_refused_with_an_explanation(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:

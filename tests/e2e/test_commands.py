@@ -20,11 +20,13 @@ IVAN = User(id=1002, first_name="Иван", language_code="ru")
 
 
 async def test_commands_are_registered_in_english_and_russian(bot: Running) -> None:
-    command_sets = {c.language_code: [cmd["command"] for cmd in c.commands] for c in await bot.tg.commands()}
-    assert command_sets[""] == ["start", "help", "reset", "role", "forget"]  # the default (any language)
-    assert command_sets["ru"] == ["start", "help", "reset", "role", "forget"]
-    russian = next(c for c in await bot.tg.commands() if c.language_code == "ru")
-    assert russian.commands[2]["description"] == "Начать новый диалог"
+    registered = {c.language_code: c.commands for c in await bot.tg.commands()}
+    assert set(registered) == {"", "en", "ru"}, "the default (any other language), English and Russian"
+    for commands in registered.values():
+        assert [cmd["command"] for cmd in commands] == ["start", "help", "reset", "role", "forget"]
+    assert registered["ru"][2]["description"] == "Начать новый диалог"
+    assert registered["en"][2]["description"] == "Start a new dialog"
+    assert registered[""] == registered["en"], "the default menu is the English one"
 
 
 async def test_start_greets_in_the_users_language_with_the_role(bot: Running) -> None:
@@ -95,6 +97,26 @@ async def _choose_translator(database_url: str, tmp_path: Path, shared: Any, rol
         assert call.messages[0]["content"].startswith("You are a translator.")
         assert call.temperature == 0.2
         await bot.answered(1)
+
+
+async def test_buttons_pressed_by_someone_not_allowed_are_refused(
+    clean_db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    group = -100321
+    roles = ROOT / "roles.example.yaml"
+    async with running_bot(database_url, tmp_path, roles_file=roles, allowed_user_ids=frozenset({ALICE.id})) as bot:
+        await bot.tg.send_message(group, "/role@assistant_test_bot", user=ALICE, chat_type="group")
+        [menu] = await bot.tg.wait_for_bot_messages(group, 1)
+        await bot.tg.press_button(group, menu.message_id, "role:translator", user=IVAN)
+        [refused] = await bot.tg.wait_for_callback_answers(1)
+        assert refused.text == "Извините, это закрытый бот."
+        await bot.tg.press_button(group, menu.message_id, "role:coder", user=ALICE)
+        answers = await bot.tg.wait_for_callback_answers(2)
+        assert answers[1].text == "Role switched to Programmer."
+        await eventually(lambda: scalar(clean_db, "SELECT count(*) FROM role_changes"))
+        assert await scalar(clean_db, "SELECT role FROM role_changes") == "coder", "Ivan's press changed nothing"
+        switched = [m.text for m in await bot.tg.bot_messages(group) if (m.text or "").startswith("Role switched")]
+        assert switched == ["Role switched to Programmer."]
 
 
 async def test_forget_asks_first_then_deletes_the_users_messages(bot: Running, clean_db: AsyncEngine) -> None:
