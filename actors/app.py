@@ -214,10 +214,8 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
         policy=RestartPolicy(max_restarts=10, within=60),
     )
 
-    def store_event(record: ModelEventRecord) -> None:
-        if record.event == "both_down":
-            metrics.both_down.inc()
-        _tell(persistence, record)
+    def store_event(record: ModelEventRecord) -> bool:
+        return _offer(persistence, record)  # the health actor keeps what is not taken and offers it again
 
     board: dict[str, BreakerState] = {}
     health = system.spawn(
@@ -295,7 +293,7 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
     dispatcher = Dispatcher()
     dispatcher.include_router(build_router(gateway))
     intake = Intake(bot, dispatcher, persistence, store, on_update=metrics.update_received)
-    metrics.watch(system, status, lambda: list(board.items()), lambda: courier.retries)
+    metrics.watch(system, status, lambda: list(board.items()), lambda: courier.retries, lambda: incidents.count)
 
     def readiness() -> Readiness:
         return _readiness(settings, system, intake, status, incidents)
@@ -369,8 +367,12 @@ def _readiness(
     return Readiness("ready", checks)
 
 
-def _tell(ref: Any, record: Any) -> None:
+def _offer(ref: Any, record: Any) -> bool:
+    """Queue ``record`` without waiting; False if the mailbox is full now (the caller offers it again)."""
     try:
         ref.tell(record)
-    except (MailboxFull, ActorStopped) as exc:
-        log.error("a %s record could not be queued for the database: %s", record.kind, type(exc).__name__)
+    except MailboxFull:
+        return False
+    except ActorStopped:
+        log.error("a %s record could not be queued for the database: the recorder has stopped", record.kind)
+    return True
