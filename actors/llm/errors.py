@@ -75,7 +75,7 @@ POLICY: Final[Mapping[Outcome, OutcomePolicy]] = MappingProxyType(
     {
         Outcome.OK: _P(_H.SUCCESS, False, "answered"),
         Outcome.SERVER_ERROR: _P(_H.FAILURE, True, "5xx/408 or provider down"),
-        Outcome.TIMEOUT: _P(_H.FAILURE, True, "connect, first-token or total timeout"),
+        Outcome.TIMEOUT: _P(_H.FAILURE, True, "connect, first-token or total timeout; silent and beaten by a hedge"),
         Outcome.CONNECTION_ERROR: _P(_H.FAILURE, True, "could not reach the server"),
         Outcome.MALFORMED: _P(_H.FAILURE, True, "the response broke the protocol"),
         Outcome.STREAM_BROKEN: _P(_H.FAILURE, True, "the stream stopped before its end"),
@@ -88,7 +88,7 @@ POLICY: Final[Mapping[Outcome, OutcomePolicy]] = MappingProxyType(
         Outcome.MODERATED: _P(_H.NEUTRAL, False, "403: moderation or a guardrail blocked it"),
         Outcome.CONTEXT_TOO_LONG: _P(_H.TRIM_AND_RETRY, False, "the prompt exceeds the context"),
         Outcome.BAD_REQUEST: _P(_H.NEUTRAL, False, "400: the request is invalid"),
-        Outcome.CANCELLED: _P(_H.NEUTRAL, False, "stopped by the user, or the hedge lost"),
+        Outcome.CANCELLED: _P(_H.NEUTRAL, False, "stopped before hedge_after of silence (user, or a lost hedge)"),
     }
 )
 
