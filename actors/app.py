@@ -1,10 +1,10 @@
 """Assembling and running the bot: `assistant bot`.
 
 Start-up order: database engine, Telegram identity, commands, then the
-actors (persistence first, so it stops last), the HTTP endpoints, unfinished
-updates from the inbox, and finally the intake. Shutdown (SIGTERM/SIGINT)
-goes the other way: stop taking updates, let the chats finish and drain, flush
-the persistence actor, close the connections.
+actors (persistence first, so it stops last), the HTTP endpoints, the spill
+file applied and unfinished updates from the inbox, and finally the intake.
+Shutdown (SIGTERM/SIGINT) goes the other way: stop taking updates, let the
+chats finish and drain, flush the persistence actor, close the connections.
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
             group_per_minute=settings.telegram_group_per_minute,
         ),
     )
-    store = DialogStore(engine)
+    store = DialogStore(engine, known_down=lambda: status.degraded)
     generations = Generations()
 
     async def answer_button(callback_id: str, text: str | None) -> None:
@@ -321,10 +321,12 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
 
 async def _run_intake(settings: Settings, intake: Intake, bot: Bot, scope: anyio.CancelScope) -> None:
     with scope:
-        if settings.updates_mode is UpdatesMode.WEBHOOK:
-            await serve_webhook(settings, intake, bot)
-        else:
-            await intake.poll_forever()
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(intake.catch_up)  # if the database was down at start-up
+            if settings.updates_mode is UpdatesMode.WEBHOOK:
+                await serve_webhook(settings, intake, bot)
+            else:
+                await intake.poll_forever()
 
 
 async def _watch_signals(system: ActorSystem, stop: anyio.Event) -> None:

@@ -12,60 +12,66 @@ marking their answers done cost a few commits, not a hundred.
 
 When the database fails, the batch is appended to the spill file (fsynced) and
 the actor is *degraded*: later batches also go to the spill file, in order,
-while a timer retries. Once the database answers, the spill file is replayed a
-chunk at a time, interleaved with new work, until it is empty. Writes are
-idempotent, so a replay that was interrupted is simply repeated.
+while a timer retries with a cheap probe (a short ``SELECT 1``, so that a
+database that hangs instead of refusing holds the actor up for a moment, not
+for a whole write timeout). Once the database answers, the spill file is
+replayed a chunk at a time, interleaved with new work, until it is empty.
+Writes are idempotent, so a replay that was interrupted is simply repeated.
+
+At start-up the intake asks for :class:`Settle` before it answers unfinished
+updates: the spill file is replayed now if the database answers (so that the
+inbox there is complete), and otherwise the actor says what the spill file
+holds about the inbox.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from sqlalchemy import delete, func, select, update
+import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.persistence.records import Record
-from actors.persistence.spill import SpillFile
+from actors.persistence.messages import (
+    ApplyRetention,
+    Durable,
+    Flush,
+    ForgetUser,
+    PersistenceStatus,
+    RecordUpdates,
+    Settle,
+    WhenSettled,
+)
+from actors.persistence.privacy import clear_old_texts, delete_user_messages
+from actors.persistence.records import InboxReceived, Record
+from actors.persistence.spill import SpillFile, SpillInbox
 from actors.persistence.writer import describe, is_refused_data, write_batch
-from db.catch_up import catch_up, catch_up_chunk
-from db.models import Message
 from runtime import Actor, PendingReply, Timer
+
+__all__ = [
+    "ApplyRetention",
+    "Durable",
+    "Flush",
+    "ForgetUser",
+    "PersistenceActor",
+    "PersistenceStatus",
+    "RecordUpdates",
+    "Settle",
+    "WhenSettled",
+]
 
 log = logging.getLogger("assistant.persistence")
 
 RETRY_INITIAL = 0.5
 RETRY_MAX = 5.0
+PROBE_TIMEOUT = 1.0
+"""How long a recovery probe waits for the database (a hanging one must not hold the actor up)."""
 REPLAY_CHUNK = 2000
 RETENTION_PASS = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class Flush:
-    """Write the buffer now (sent by the batch timer)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Durable:
-    """Write these records now; the ask returns once they are in the database or the spill file."""
-
-    records: Sequence[Record]
-
-
-@dataclass(frozen=True, slots=True)
-class ForgetUser:
-    """Delete every stored message of ``user_id``; the ask returns how many (None if the database is down)."""
-
-    user_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class ApplyRetention:
-    """Blank message texts older than the retention period (kept rows feed the statistics)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,25 +84,27 @@ class _Recover:
     """Try the database again while degraded."""
 
 
-Message_ = Record | Flush | Durable | ForgetUser | ApplyRetention | _Commit | _Recover
+Message_ = (
+    Record | Flush | Durable | RecordUpdates | Settle | WhenSettled | ForgetUser | ApplyRetention | _Commit | _Recover
+)
 
 
-@dataclass
-class PersistenceStatus:
-    """What the persistence actor is doing, for metrics and readiness (updated in place)."""
+@dataclass(slots=True)
+class _Owed:
+    """A durable ask waiting for the next flush; ``updates`` are the inbox records it asked about."""
 
-    degraded: bool = False
-    batches: int = 0
-    rows: int = 0
-    last_batch_rows: int = 0
-    last_lag_seconds: float = 0.0
-    spilled_rows: int = 0
-    replayed_rows: int = 0
-    dropped_rows: int = 0
-    batch_sizes: list[int] = field(default_factory=list)
-    """Sizes of the first 10,000 batches (for tests and benchmarks)."""
-    on_batch: Callable[[int], None] | None = None
-    """Called with the size of every batch written (the metrics histogram)."""
+    reply: PendingReply[Any]
+    updates: tuple[int, ...] | None = None
+
+    def settle(self, new: set[int] | None) -> None:
+        """Answer: nothing for a plain Durable, the already-known update_ids for RecordUpdates."""
+        if self.updates is None or new is None:
+            self.reply.resolve(None)
+        else:
+            # The first ask to bring an update claims it: the same update twice in a batch is new once.
+            fresh = {update_id for update_id in self.updates if update_id in new}
+            new.difference_update(fresh)
+            self.reply.resolve(frozenset(self.updates) - fresh)
 
 
 class PersistenceActor(Actor[Message_, Any]):
@@ -121,13 +129,15 @@ class PersistenceActor(Actor[Message_, Any]):
         self.write_timeout = write_timeout
         self.retention_days = retention_days
         self.buffer: list[Record] = []
-        self.owed: list[PendingReply[None]] = []  # Durable asks answered by the next flush
+        self.owed: list[_Owed] = []  # durable asks answered by the next flush
+        self.settle_waiters: list[PendingReply[None]] = []
         self.commit_queued = False
         self.oldest_at = 0.0
         self.flush_timer: Timer | None = None
         self.recover_timer: Timer | None = None
         self.retry_delay = RETRY_INITIAL
         self.replay_offset = 0
+        self.replaying = False  # the database answered the probe; chunks of the spill file follow
 
     async def on_start(self) -> None:
         if self.spill.exists():
@@ -143,6 +153,12 @@ class PersistenceActor(Actor[Message_, Any]):
             await self._flush()
         elif isinstance(message, Durable):
             return await self._durably(message.records)
+        elif isinstance(message, RecordUpdates):
+            return await self._durably(message.records, tuple(r.update_id for r in message.records))
+        elif isinstance(message, Settle):
+            return await self._settle()
+        elif isinstance(message, WhenSettled):
+            return self._when_settled()
         elif isinstance(message, _Commit):
             self.commit_queued = False
             await self._flush()
@@ -167,10 +183,10 @@ class PersistenceActor(Actor[Message_, Any]):
 
     # -- writing ----------------------------------------------------------------
 
-    async def _durably(self, records: Sequence[Record]) -> PendingReply[None]:
+    async def _durably(self, records: Sequence[Record], updates: tuple[int, ...] | None = None) -> PendingReply[Any]:
         self._add(records)
-        written: PendingReply[None] = PendingReply()
-        self.owed.append(written)
+        written: PendingReply[Any] = PendingReply()
+        self.owed.append(_Owed(written, updates))
         if self.context.queued == 0:
             await self._flush()
         else:
@@ -198,35 +214,36 @@ class PersistenceActor(Actor[Message_, Any]):
             self.flush_timer = None
         owed, self.owed = self.owed, []
         self.commit_queued = False
-        await self._flush_buffer()
+        new = await self._flush_buffer()
         # Written to the database or (fsynced) to the spill file: durable either way.
         for written in owed:
-            written.resolve(None)
+            written.settle(new)
 
-    async def _flush_buffer(self) -> None:
+    async def _flush_buffer(self) -> set[int] | None:
+        """Write the buffer; the inbox updates new to the database, or None if it went to the spill file."""
         if not self.buffer:
-            return
+            return set()
         batch, self.buffer = self.buffer, []
         lag = time.perf_counter() - self.oldest_at
         if self.status.degraded:
             await self._spill(batch)
-            return
+            return None
         try:
-            await self._write(batch)
+            new = await self._write(batch)
         except Exception as exc:
             if is_refused_data(exc):
-                await self._isolate_poison(batch)
-                return
+                return await self._isolate_poison(batch)
             # Any other failure means the database is unusable right now.
             self._become_degraded(describe(exc))
             await self._spill(batch)
             self._schedule_recovery(self.retry_delay)
-            return
+            return None
         self.status.last_lag_seconds = lag
+        return set(new)
 
-    async def _write(self, batch: Sequence[Record]) -> None:
+    async def _write(self, batch: Sequence[Record]) -> frozenset[int]:
         with anyio.fail_after(self.write_timeout):
-            await write_batch(self.engine, batch)
+            new = await write_batch(self.engine, batch)
         self.status.batches += 1
         self.status.rows += len(batch)
         self.status.last_batch_rows = len(batch)
@@ -234,26 +251,35 @@ class PersistenceActor(Actor[Message_, Any]):
             self.status.batch_sizes.append(len(batch))
         if self.status.on_batch is not None:
             self.status.on_batch(len(batch))
+        return new
 
     async def _spill(self, batch: Sequence[Record]) -> None:
         await self.spill.append(batch)
         self.status.spilled_rows += len(batch)
 
-    async def _isolate_poison(self, batch: Sequence[Record]) -> None:
-        """A record the database refuses (not an outage): write the others, drop and log it."""
+    async def _isolate_poison(self, batch: Sequence[Record]) -> set[int] | None:
+        """A record the database refuses (not an outage): write the others, drop and log it.
+
+        Returns the inbox updates new to the database; a refused inbox record
+        counts as new (it cannot be stored, but it must still be answered).
+        """
         log.error("a batch of %d records was refused; writing them one by one", len(batch))
+        new: set[int] = set()
         for number, record in enumerate(batch):
             try:
-                await self._write((record,))
+                new |= await self._write((record,))
             except Exception as exc:
                 if not is_refused_data(exc):
                     # The database went away in the middle: keep the rest safe in the spill file.
                     self._become_degraded(describe(exc))
                     await self._spill(batch[number:])
                     self._schedule_recovery(self.retry_delay)
-                    return
+                    return None
                 self.status.dropped_rows += 1
+                if isinstance(record, InboxReceived):
+                    new.add(record.update_id)
                 log.error("dropped a %s record the database refuses (%s)", record.kind, describe(exc))
+        return new
 
     # -- outage and recovery ----------------------------------------------------
 
@@ -269,25 +295,70 @@ class PersistenceActor(Actor[Message_, Any]):
     async def _recover(self) -> None:
         """Replay one chunk of the spill file; come back for the next until it is empty."""
         await self._flush()  # new records join the end of the spill file, keeping the order
+        if await self._replay_chunk():
+            self._schedule_recovery(0.0)
+        elif self.status.degraded:
+            self.retry_delay = min(self.retry_delay * 2, RETRY_MAX)
+            self._schedule_recovery(self.retry_delay)
+
+    async def _replay_chunk(self) -> bool:
+        """One step of the replay: True if more of the spill file waits, False when done or failed."""
+        if not self.replaying:
+            if not await self._probe():
+                return False
+            self.replaying = True
         records, offset = self.spill.read_from(self.replay_offset, REPLAY_CHUNK)
         try:
             if records:
                 await self._write(records)
         except Exception as exc:
             log.info("database still unavailable (%s)", describe(exc))
-            self.retry_delay = min(self.retry_delay * 2, RETRY_MAX)
-            self._schedule_recovery(self.retry_delay)
-            return
+            self.replaying = False
+            return False
         self.replay_offset = offset
         self.status.replayed_rows += len(records)
         if records:
-            self._schedule_recovery(0.0)
-            return
+            return True
         self.spill.clear()
         self.replay_offset = 0
+        self.replaying = False
         self.retry_delay = RETRY_INITIAL
         self.status.degraded = False
         log.warning("database is back; %d spilled records replayed", self.status.replayed_rows)
+        waiters, self.settle_waiters = self.settle_waiters, []
+        for waiter in waiters:
+            waiter.resolve(None)
+        return False
+
+    async def _probe(self) -> bool:
+        """Is the database answering? Asked with a short timeout, since the actor waits meanwhile."""
+        try:
+            with anyio.fail_after(PROBE_TIMEOUT):
+                async with self.engine.connect() as connection:
+                    await connection.exec_driver_sql("SELECT 1")
+        except Exception as exc:
+            log.info("database still unavailable (%s)", describe(exc))
+            return False
+        return True
+
+    async def _settle(self) -> SpillInbox | None:
+        """Replay the whole spill file now if the database answers; else what the file says about the inbox."""
+        await self._flush()
+        if self.status.degraded:
+            while await self._replay_chunk():
+                pass
+        if not self.status.degraded:
+            return None
+        self._schedule_recovery(self.retry_delay)
+        return await anyio.to_thread.run_sync(self.spill.inbox)
+
+    def _when_settled(self) -> PendingReply[None] | None:
+        if not self.status.degraded:
+            return None
+        waiter: PendingReply[None] = PendingReply()
+        self.settle_waiters = [w for w in self.settle_waiters if not w.settled]
+        self.settle_waiters.append(waiter)
+        return waiter
 
     # -- privacy ------------------------------------------------------------------
 
@@ -296,18 +367,10 @@ class PersistenceActor(Actor[Message_, Any]):
         if self.status.degraded:
             return None
         try:
-            # Statistics outlive the texts: count every row before deleting any. The bulk of it
-            # in chunks, the last rows in the deleting transaction itself.
-            with anyio.fail_after(self.write_timeout * 10):
-                await catch_up(self.engine)
-            with anyio.fail_after(self.write_timeout):
-                async with self.engine.begin() as connection:
-                    await catch_up_chunk(connection, rows=2_000_000_000)
-                    result = await connection.execute(delete(Message).where(Message.user_id == user_id))
+            return await delete_user_messages(self.engine, user_id, timeout=self.write_timeout)
         except Exception as exc:
             log.warning("could not delete the messages of a user: %s", type(exc).__name__)
             return None
-        return int(result.rowcount)
 
     async def _apply_retention(self) -> None:
         """Blank texts older than the retention period, 10,000 rows per pass; then plan the next pass."""
@@ -315,16 +378,7 @@ class PersistenceActor(Actor[Message_, Any]):
         cleared = 0
         if not self.status.degraded:
             try:
-                with anyio.fail_after(60):
-                    async with self.engine.begin() as connection:
-                        cutoff = func.now() - func.make_interval(0, 0, 0, self.retention_days)
-                        old = (
-                            select(Message.id)
-                            .where(Message.created_at < cutoff, Message.text.is_not(None))
-                            .limit(RETENTION_PASS)
-                        )
-                        result = await connection.execute(update(Message).where(Message.id.in_(old)).values(text=None))
-                        cleared = int(result.rowcount)
+                cleared = await clear_old_texts(self.engine, self.retention_days, limit=RETENTION_PASS)
             except Exception as exc:
                 log.warning("retention pass failed: %s", type(exc).__name__)
         if cleared:

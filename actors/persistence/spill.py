@@ -9,14 +9,40 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 
-from actors.persistence.records import Record, from_json, to_json
+from actors.persistence.records import InboxDone, InboxReceived, Record, from_json, to_json
 
 log = logging.getLogger("assistant.persistence")
+
+
+@dataclass
+class SpillInbox:
+    """What a spill file says about the inbox: updates received and never done, and the newest update."""
+
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    """Payloads of updates recorded in the file without a done mark there, in update order."""
+    last_update_id: int | None = None
+    received: set[int] = field(default_factory=set)
+    """Every update the file records as received (done or not)."""
+
+
+def inbox_of(records: Iterable[Record]) -> SpillInbox:
+    """The inbox as far as ``records`` tell: what arrived and was not marked done."""
+    payloads: dict[int, dict[str, Any]] = {}
+    done: set[int] = set()
+    for record in records:
+        if isinstance(record, InboxReceived):
+            payloads.setdefault(record.update_id, record.payload)
+        elif isinstance(record, InboxDone):
+            done.add(record.update_id)
+    pending = [payloads[update_id] for update_id in sorted(payloads) if update_id not in done]
+    return SpillInbox(pending, max(payloads, default=None), set(payloads))
 
 
 class SpillFile:
@@ -92,6 +118,10 @@ class SpillFile:
             if not records:
                 return
             yield from records
+
+    def inbox(self) -> SpillInbox:
+        """What the file says about the inbox (reads the whole file: call it from a worker thread)."""
+        return inbox_of(self.read_all())
 
     def clear(self) -> None:
         """Forget everything spilled (after a complete replay)."""

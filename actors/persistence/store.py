@@ -7,6 +7,7 @@ from memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,9 +42,14 @@ class StoredTurn:
 class DialogStore:
     """Read-only queries over the bot's tables."""
 
-    def __init__(self, engine: AsyncEngine, *, timeout: float = 5.0) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, timeout: float = 5.0, known_down: Callable[[], bool] = lambda: False
+    ) -> None:
         self.engine = engine
         self.timeout = timeout
+        self.known_down = known_down
+        """True while the writer knows the database is away: reads then fail at once instead of
+        each waiting for its timeout on a database that hangs."""
 
     async def chat_state(self, chat_id: int) -> ChatState:
         """The chat's role and /reset point (both None for a chat never seen)."""
@@ -87,6 +93,8 @@ class DialogStore:
         return rows[0] if rows else None
 
     async def _all(self, query: Any) -> list[Any]:
+        if self.known_down():
+            raise StoreUnavailable("the database is known to be unavailable (writes go to the spill file)")
         try:
             with anyio.fail_after(self.timeout):
                 async with self.engine.connect() as connection:

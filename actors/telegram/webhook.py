@@ -1,9 +1,12 @@
 """Webhook mode: Telegram posts updates to us; each is recorded before we answer 200.
 
 Telegram retries an update until it gets 200, so answering only after the
-update is in the inbox means a crash can never lose one. The secret token set
-with ``setWebhook`` must come back in ``X-Telegram-Bot-Api-Secret-Token``;
-requests without it are refused (compared in constant time).
+update is in the inbox means a crash can never lose one; if it cannot be
+recorded, the answer is 503 and Telegram tries again. Updates may come out of
+order and more than once: the intake decides by update_id which are new. The
+secret token set with ``setWebhook`` must come back in
+``X-Telegram-Bot-Api-Secret-Token``; requests without it are refused (compared
+in constant time).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pydantic import ValidationError
 
 from actors.telegram.intake import ALLOWED_UPDATES, Intake
 from assistant.settings import Settings
+from runtime import ActorCrashed, ActorStopped, AskTimeout
 
 log = logging.getLogger("assistant.telegram")
 
@@ -35,7 +39,11 @@ def build_webhook_app(intake: Intake, bot: Bot, secret: str, path: str) -> web.A
         except (ValueError, ValidationError):
             log.warning("webhook: a request that is not a Telegram update was refused")
             return web.Response(status=400, text="not an update")
-        await intake.accept([update])
+        try:
+            await intake.accept_pushed(update)
+        except (AskTimeout, ActorStopped, ActorCrashed) as exc:
+            log.error("webhook: update %s could not be recorded (%s); Telegram will retry", update.update_id, exc)
+            return web.Response(status=503, text="not recorded; try again")
         return web.Response(text="ok")
 
     app = web.Application(client_max_size=4 * 1024 * 1024)

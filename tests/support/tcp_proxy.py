@@ -2,7 +2,9 @@
 
 Forwards 127.0.0.1:<port> to a TCP address or a Unix socket. ``cut()`` drops
 every connection and refuses new ones (like a database that went away);
-``restore()`` accepts again on the same port.
+``hang()`` keeps accepting but forwards nothing either way (like a database
+behind a network that silently drops packets); ``restore()`` ends either: the
+hung connections are reset, and new ones are proxied again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class TcpProxy:
         self._target_host, self._target_port, self._unix_path = host, port, unix_path
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._hung = False
         self.port = 0
 
     @classmethod
@@ -55,13 +58,32 @@ class TcpProxy:
             writer.transport.abort()
         self._writers.clear()
 
+    async def hang(self) -> None:
+        """Accept connections but let no byte through, on new and open connections alike."""
+        self._hung = True
+        if self._server is None:
+            await self.start()
+
     async def restore(self) -> None:
-        await self.start()
+        if self._hung:
+            self._hung = False
+            for writer in list(self._writers):
+                writer.transport.abort()
+            self._writers.clear()
+        if self._server is None:
+            await self.start()
 
     async def aclose(self) -> None:
         await self.cut()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._hung:
+            self._writers.add(writer)
+            with contextlib.suppress(OSError):
+                while await reader.read(65536):
+                    pass  # swallowed: nobody answers
+            self._writers.discard(writer)
+            return
         try:
             if self._unix_path:
                 up_reader, up_writer = await asyncio.open_unix_connection(self._unix_path)
@@ -75,6 +97,8 @@ class TcpProxy:
         async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
             with contextlib.suppress(OSError, asyncio.IncompleteReadError):
                 while data := await source.read(65536):
+                    if self._hung:
+                        continue  # swallowed until restore() resets the connection
                     sink.write(data)
                     await sink.drain()
             sink.transport.abort()
