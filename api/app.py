@@ -47,7 +47,12 @@ means are exact.
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """The API's engine: read-only use, a statement timeout, and a short connect timeout."""
+    """The API's engine: a statement timeout and a short connect timeout.
+
+    The API reads the bot's tables and writes one thing: the statistics rollups it
+    keeps caught up (``db.catch_up``), so its role needs INSERT and UPDATE on the
+    ``stats_*`` tables (a request answers 503 saying so when it lacks them).
+    """
     return create_async_engine(
         async_url(database_url),
         pool_size=pool_size,
@@ -123,6 +128,7 @@ def _add_probes(app: FastAPI) -> None:
         "/readyz",
         summary="Readiness: the database answers and is migrated to the newest revision",
         tags=["probes"],
+        response_model=Readiness,
         responses={503: {"model": Readiness, "description": "Not ready; `reason` says why."}},
     )
     async def readyz(request: Request) -> Response:

@@ -25,7 +25,10 @@ async def keep_caught_up(engine: AsyncEngine, interval: float = 1.0) -> None:
         try:
             added = await catch_up(engine)
         except (OSError, SQLAlchemyError) as error:
-            log.warning("rollups cannot catch up now (%s)", type(error).__name__)
+            if getattr(getattr(error, "orig", None), "sqlstate", None) == "42501":
+                log.warning("rollups cannot catch up: the database role may not write the stats_* tables")
+            else:
+                log.warning("rollups cannot catch up now (%s)", type(error).__name__)
             delay = min(delay * 2, 30.0)
         else:
             delay = interval

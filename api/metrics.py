@@ -24,8 +24,8 @@ class ApiMetrics:
         )
         self.duration = Histogram(
             "assistant_api_request_duration_seconds",
-            "Time to answer an HTTP request, by route template.",
-            ["route"],
+            "Time to answer an HTTP request, by route template, method and status code.",
+            ["route", "method", "status"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
             registry=self.registry,
         )
@@ -67,6 +67,6 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
-            route = route_template(scope)
-            self.metrics.requests.labels(route, scope["method"], str(status_code)).inc()
-            self.metrics.duration.labels(route).observe(time.perf_counter() - started)
+            labels = (route_template(scope), scope["method"], str(status_code))
+            self.metrics.requests.labels(*labels).inc()
+            self.metrics.duration.labels(*labels).observe(time.perf_counter() - started)

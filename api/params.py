@@ -84,6 +84,26 @@ def time_range(from_: FromParam = None, to: ToParam = None) -> Range:
     return Range(start, end)
 
 
+def optional_time_range(
+    from_: Annotated[
+        datetime | None,
+        Query(
+            alias="from",
+            description="Only dialogs where a user wrote at or after this instant (ISO-8601; rounded down to a "
+            "minute). With `to` or alone; without either, every dialog.",
+        ),
+    ] = None,
+    to: Annotated[
+        datetime | None,
+        Query(description="Only dialogs where a user wrote before this instant (rounded up to a minute)."),
+    ] = None,
+) -> Range | None:
+    """The requested range as :func:`time_range` makes it, or None when neither end is given."""
+    if from_ is None and to is None:
+        return None
+    return time_range(from_, to)
+
+
 def _as_utc(value: datetime, name: str) -> datetime:
     moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if not EARLIEST <= moment < LATEST:

@@ -8,19 +8,32 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import queries
 from api.auth import require_token
-from api.params import BIGINT_MAX, BIGINT_MIN, Range, check_bucket_count, search_text, time_range, time_zone
+from api.params import (
+    BIGINT_MAX,
+    BIGINT_MIN,
+    Range,
+    check_bucket_count,
+    optional_time_range,
+    search_text,
+    time_range,
+    time_zone,
+)
+from api.queries.dialogs import DialogFilter
 from api.queries.series import to_json
 from api.schemas import (
     Bucket,
     DialogMessages,
     DialogPage,
+    DialogSort,
     ErrorMessage,
     ModelsReport,
     RolesReport,
+    SortOrder,
     Summary,
     TimeSeries,
     TopUsers,
@@ -35,10 +48,22 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], responses=ERRORS)
 
 
+INSUFFICIENT_PRIVILEGE = "42501"
+CANNOT_CATCH_UP = (
+    "the statistics cannot be brought up to date: the stats API's database role may not write the rollup "
+    "tables; grant it INSERT and UPDATE on the stats_* tables (or run the API as the bot's role)"
+)
+
+
 async def connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """A read-only connection whose queries all see one snapshot, so the figures of a response agree."""
     engine: AsyncEngine = request.app.state.engine
-    await catch_up(engine)  # count every row committed before this request
+    try:
+        await catch_up(engine)  # count every row committed before this request
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=CANNOT_CATCH_UP) from None
     async with engine.connect() as db:
         await db.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield db
@@ -76,9 +101,10 @@ async def get_time_series(
     return Response(to_json(document), media_type="application/json")
 
 
-@router.get("/dialogs", summary="Dialogs by latest activity", response_model=DialogPage)
+@router.get("/dialogs", summary="Dialogs, sorted and searched", response_model=DialogPage)
 async def list_dialogs(
     db: Db,
+    active_in: Annotated[Range | None, Depends(optional_time_range)],
     limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).")] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
     q: Annotated[
@@ -93,11 +119,18 @@ async def list_dialogs(
         str | None,
         Query(max_length=200, description="Find dialogs with a message containing this text (any case)."),
     ] = None,
+    sort: Annotated[
+        DialogSort,
+        Query(
+            description="`activity` (latest message), `messages` (sent and answered, ever) or `cost` (ever). "
+            "Chats with neither a message nor a request come last in the last two, whichever the order."
+        ),
+    ] = DialogSort.ACTIVITY,
+    order: Annotated[SortOrder, Query(description="`desc` (largest or newest first) or `asc`.")] = SortOrder.DESC,
 ) -> Response:
-    """Newest activity first; walk the pages with ``cursor``. New activity does not shift the pages ahead."""
-    page = await queries.dialogs(
-        db, limit=limit, cursor=cursor, name_or_id=search_text(q, "q"), message_text=search_text(text, "text")
-    )
+    """Walk the pages with ``cursor``, which keeps the sort; new activity does not shift the pages ahead."""
+    where = DialogFilter(search_text(q, "q"), search_text(text, "text"), active_in)
+    page = await queries.dialogs(db, limit=limit, cursor=cursor, where=where, sort=sort, order=order)
     return json_response(page)
 
 

@@ -32,6 +32,17 @@ class Bucket(StrEnum):
     DAY = "day"
 
 
+class DialogSort(StrEnum):
+    ACTIVITY = "activity"
+    MESSAGES = "messages"
+    COST = "cost"
+
+
+class SortOrder(StrEnum):
+    DESC = "desc"
+    ASC = "asc"
+
+
 class BreakerState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
@@ -173,14 +184,14 @@ class Dialog(Model):
     role: str | None = Field(description="The chat's current role; null for the default role.")
     user: UserRef | None = Field(description="The user of a private chat; null for groups.")
     created_at: datetime
-    last_activity_at: datetime = Field(description="Time of the chat's latest message; the list is sorted by it.")
+    last_activity_at: datetime = Field(description="Time of the chat's latest message (the default sort).")
     messages_in: int = Field(description="Messages users sent in the chat, ever.")
     messages_out: int = Field(description="Answers the bot gave in the chat, ever.")
     cost_usd: float = Field(description="Cost of every request made for the chat, ever.")
 
 
 class DialogPage(Model):
-    items: list[Dialog] = Field(description="Dialogs by latest activity, newest first.")
+    items: list[Dialog] = Field(description="Dialogs in the requested order.")
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
 
 
@@ -239,12 +250,20 @@ class ModelEvent(Model):
     reason: str | None
 
 
+class LastFailure(Model):
+    at: datetime = Field(description="When the failed request started.")
+    outcome: str = Field(description="Its failure class, e.g. `timeout`, `server_error` or `rate_limited`.")
+
+
 class ModelHealth(Model):
     model: str
     configured_as: str | None = Field(description="`primary` or `fallback` when this service's settings name it.")
     state: BreakerState = Field(description="Current breaker state: the target of its latest transition.")
     state_since: datetime | None = Field(description="When the breaker entered `state`; null if it never moved.")
     last_reason: str | None = Field(description="Reason given for the latest transition.")
+    last_failure: LastFailure | None = Field(
+        description="The model's latest failed request, whenever it was (like `state`); null if none ever failed."
+    )
     calls: int = Field(description="Requests to the model in the range.")
     failures: int = Field(description="Failed requests (outcome other than `ok` and `cancelled`) in the range.")
     failure_rate: float | None = Field(description="`failures / (calls - cancelled)`; null without such calls.")

@@ -96,7 +96,12 @@ class StatsChat(Base):
     calls: Mapped[int] = _counter()
     cost: Mapped[Decimal] = _money()
 
-    __table_args__ = (Index(None, "first_seen_at"),)
+    __table_args__ = (
+        Index(None, "first_seen_at"),
+        # The dialog list's keyset orders (migration 0006): by messages ever, and by cost ever.
+        Index("ix_stats_chats_messages_chat_id", text("(messages_in + messages_out)"), "chat_id"),
+        Index(None, "cost", "chat_id"),
+    )
 
 
 class StatsChatUser(Base):
@@ -211,6 +216,14 @@ for _source in (Base.metadata.tables[Message.__tablename__], Base.metadata.table
     _column = Column("insert_xid", XID8(), server_default=text("pg_current_xact_id()"))
     _source.append_column(_column)
     Index(f"ix_{_source.name}_insert_xid", _column, postgresql_where=text("insert_xid IS NOT NULL"))
+
+# Each model's latest failed request, for the model report (migration 0006).
+Index(
+    "ix_llm_calls_failures",
+    LLMCall.model,
+    LLMCall.started_at,
+    postgresql_where=text("outcome NOT IN ('ok', 'cancelled')"),
+)
 
 ROLLUP_TABLES = [
     StatsUser.__tablename__,

@@ -14,6 +14,7 @@ from api.queries.stats import NOT_FAILURES, outages_overlapping, ratio, time_ran
 from api.schemas import (
     BreakerState,
     Incident,
+    LastFailure,
     ModelEvent,
     ModelHealth,
     ModelsReport,
@@ -114,7 +115,11 @@ async def models(
         set(outcomes) | set(states) | set(events) | set(configured),
         key=lambda name: (rank.get(configured.get(name, ""), 2), name),
     )
-    health = [_model_health(name, configured, outcomes.get(name, {}), states.get(name), events[name]) for name in names]
+    failures = await latest_failures(db, names)
+    health = [
+        _model_health(name, configured, outcomes.get(name, {}), states.get(name), events[name], failures.get(name))
+        for name in names
+    ]
     incidents = [
         Incident(
             started_at=outage.start,
@@ -126,8 +131,30 @@ async def models(
     return ModelsReport(range=time_range(window), models=health, incidents=incidents)
 
 
+async def latest_failures(db: AsyncConnection, names: list[str]) -> dict[str, LastFailure]:
+    """Each model's latest failed request: one step down the partial index of failures per model."""
+    rows = await db.execute(
+        text("""
+            SELECT m.model, f.started_at, f.outcome
+            FROM unnest(CAST(:names AS text[])) AS m(model)
+            CROSS JOIN LATERAL (
+                SELECT started_at, outcome FROM llm_calls
+                WHERE model = m.model AND outcome NOT IN ('ok', 'cancelled')
+                ORDER BY started_at DESC LIMIT 1
+            ) AS f
+        """),
+        {"names": names},
+    )
+    return {row.model: LastFailure(at=row.started_at, outcome=row.outcome) for row in rows}
+
+
 def _model_health(
-    name: str, configured: dict[str, str], outcomes: dict[str, int], state: Any, events: list[ModelEvent]
+    name: str,
+    configured: dict[str, str],
+    outcomes: dict[str, int],
+    state: Any,
+    events: list[ModelEvent],
+    last_failure: LastFailure | None,
 ) -> ModelHealth:
     calls = sum(outcomes.values())
     failures = sum(n for outcome, n in outcomes.items() if outcome not in NOT_FAILURES)
@@ -137,6 +164,7 @@ def _model_health(
         state=BreakerState(state.to_state) if state is not None and state.to_state in _STATES else BreakerState.CLOSED,
         state_since=state.at if state is not None else None,
         last_reason=state.reason if state is not None else None,
+        last_failure=last_failure,
         calls=calls,
         failures=failures,
         failure_rate=ratio(failures, calls - outcomes.get("cancelled", 0)),

@@ -46,19 +46,28 @@ def rows_in_tiles(table: str, alias: str, columns: str, condition: str = "TRUE")
     ) AS {alias}"""
 
 
-async def fetch_tiles(db: AsyncConnection, sql: str, tiles: Sequence[Tile], *args: Any) -> list[Any]:
-    """Run ``sql`` (which starts with the tiles CTE, ``$1``-``$4``) on the request's connection."""
-    raw = await db.get_raw_connection()
-    tile_arrays = (
+def tile_arrays(tiles: Sequence[Tile]) -> tuple[list[Any], ...]:
+    """The five parameters (``$1``-``$5``) of the tiles CTE."""
+    return (
         [tile.index for tile in tiles],
         [tile.period_minutes for tile in tiles],
         [tile.start for tile in tiles],
         [tile.end for tile in tiles],
         [tile.sign for tile in tiles],
     )
+
+
+async def fetch_raw(db: AsyncConnection, sql: str, *args: Any) -> list[Any]:
+    """Run ``sql`` with positional parameters straight through asyncpg, in the request's transaction."""
+    raw = await db.get_raw_connection()
     driver: Any = raw.driver_connection
-    rows: list[Any] = await driver.fetch(sql, *tile_arrays, *args)
+    rows: list[Any] = await driver.fetch(sql, *args)
     return rows
+
+
+async def fetch_tiles(db: AsyncConnection, sql: str, tiles: Sequence[Tile], *args: Any) -> list[Any]:
+    """Run ``sql`` (which starts with the tiles CTE, ``$1``-``$5``) on the request's connection."""
+    return await fetch_raw(db, sql, *tile_arrays(tiles), *args)
 
 
 @dataclass
@@ -262,6 +271,16 @@ async def distinct_active(db: AsyncConnection, tiles: Sequence[Tile], *, chats: 
 
 
 def _union_of_bitmaps(kind: int, column: str) -> str:
+    return f"""{bitmap_union(kind, column)}
+        SELECT i, sum(bit_count(bits))::bigint FROM merged GROUP BY 1"""
+
+
+def bitmap_union(kind: int, column: str) -> str:
+    """CTEs after the tiles CTE: ``merged(i, chunk, bits)``, the users (or chats) that wrote in each index's tiles.
+
+    Hour and day tiles OR their stored bitmaps; minute tiles turn the numbers their
+    ``stats_messages`` rows list into bits.
+    """
     return f""",
         coarse AS (
             SELECT t.i, b.chunk, bit_or(b.bits) AS bits
@@ -282,5 +301,4 @@ def _union_of_bitmaps(kind: int, column: str) -> str:
             SELECT i, chunk, bit_or(bits) AS bits
             FROM (SELECT * FROM coarse UNION ALL SELECT * FROM fine) AS both_grains
             GROUP BY 1, 2
-        )
-        SELECT i, sum(bit_count(bits))::bigint FROM merged GROUP BY 1"""
+        )"""

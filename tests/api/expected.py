@@ -178,10 +178,30 @@ def chat_totals(history: History) -> dict[int, dict[str, Any]]:
     return totals
 
 
-def dialog_order(history: History) -> list[int]:
-    """Chat ids by latest activity, newest first, ties by id (descending)."""
-    ordered = sorted(history.chats, key=lambda chat: (chat["last_activity_at"], chat["id"]), reverse=True)
-    return [chat["id"] for chat in ordered]
+def dialog_order(history: History, sort: str = "activity", order: str = "desc") -> list[int]:
+    """Chat ids in the list's order: by latest activity, or by messages or cost ever, ties by id.
+
+    By messages or cost, chats with neither a message nor a request come after the others, by id.
+    """
+    descending = order == "desc"
+    if sort == "activity":
+        ordered = sorted(history.chats, key=lambda chat: (chat["last_activity_at"], chat["id"]), reverse=descending)
+        return [chat["id"] for chat in ordered]
+    totals = chat_totals(history)
+    measured = [chat["id"] for chat in history.chats if chat["id"] in totals]
+    rest = [chat["id"] for chat in history.chats if chat["id"] not in totals]
+
+    def key(chat_id: int) -> tuple[Any, int]:
+        figures = totals[chat_id]
+        value = figures["messages_in"] + figures["messages_out"] if sort == "messages" else figures["cost"]
+        return value, chat_id
+
+    return sorted(measured, key=key, reverse=descending) + sorted(rest, reverse=descending)
+
+
+def dialogs_active(history: History, start: datetime, end: datetime) -> set[int]:
+    """Chats where a user wrote in ``[start, end)`` (deleted messages included: statistics survive)."""
+    return {m["chat_id"] for m in history.messages if m["direction"] == "in" and within(m["created_at"], start, end)}
 
 
 def dialogs_matching(history: History, query: str) -> set[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 
 from tests.api import expected
 from tests.api.dataset import FORGOTTEN_USER, History
+from tests.api.test_summary import iso
 
 pytestmark = pytest.mark.anyio
 
@@ -38,6 +40,49 @@ async def test_walking_the_pages_gives_every_dialog_once_newest_first(
     assert [item["chat_id"] for item in items] == expected.dialog_order(history)
 
 
+@pytest.mark.parametrize("sort", ["activity", "messages", "cost"])
+@pytest.mark.parametrize("order", ["desc", "asc"])
+@pytest.mark.parametrize("limit", [2, 9])
+async def test_each_sort_pages_through_every_dialog_once_in_its_order(
+    client: httpx.AsyncClient, history: History, sort: str, order: str, limit: int
+) -> None:
+    items = await walk(client, limit, sort=sort, order=order)
+    assert [item["chat_id"] for item in items] == expected.dialog_order(history, sort, order)
+
+
+async def test_a_cursor_only_continues_the_sort_it_came_from(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/api/v1/dialogs", params={"limit": "2", "sort": "cost"})).json()
+    response = await client.get("/api/v1/dialogs", params={"cursor": page["next_cursor"], "sort": "messages"})
+    assert response.status_code == 422
+    assert "another sort order" in response.text
+
+
+ACTIVE_RANGES = [
+    (datetime(2026, 3, 7, 12, tzinfo=UTC), datetime(2026, 3, 7, 13, tzinfo=UTC)),  # minute and hour tiles
+    (datetime(2026, 3, 6, 5, 17, tzinfo=UTC), datetime(2026, 3, 9, 19, 3, tzinfo=UTC)),  # and days
+    (datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)),  # nobody
+]
+
+
+@pytest.mark.parametrize(("start", "end"), ACTIVE_RANGES)
+@pytest.mark.parametrize("sort", ["activity", "messages"])
+async def test_a_range_lists_the_dialogs_where_a_user_wrote_in_it(
+    client: httpx.AsyncClient, history: History, start: datetime, end: datetime, sort: str
+) -> None:
+    items = await walk(client, 3, sort=sort, **{"from": iso(start), "to": iso(end)})
+    active = expected.dialogs_active(history, start, end)
+    assert [item["chat_id"] for item in items] == [c for c in expected.dialog_order(history, sort) if c in active]
+    summary = (await client.get("/api/v1/summary", params={"from": iso(start), "to": iso(end)})).json()
+    assert len(items) == summary["chats"]["active"]
+
+
+async def test_a_range_and_a_search_together_need_both(client: httpx.AsyncClient, history: History) -> None:
+    start, end = ACTIVE_RANGES[1]
+    found = {item["chat_id"] for item in await walk(client, 50, q="book", **{"from": iso(start), "to": iso(end)})}
+    assert found == expected.dialogs_matching(history, "book") & expected.dialogs_active(history, start, end)
+    assert found
+
+
 async def test_a_dialog_carries_its_chat_user_and_totals(client: httpx.AsyncClient, history: History) -> None:
     items = {item["chat_id"]: item for item in await walk(client, 200)}
     totals = expected.chat_totals(history)
@@ -46,6 +91,7 @@ async def test_a_dialog_carries_its_chat_user_and_totals(client: httpx.AsyncClie
         item = items[chat["id"]]
         assert (item["type"], item["title"], item["role"]) == (chat["type"], chat["title"], chat["role"])
         assert item["last_activity_at"].replace("Z", "+00:00") == chat["last_activity_at"].isoformat()
+        assert item["created_at"].replace("Z", "+00:00") == chat["created_at"].isoformat()
         want = totals.get(chat["id"], {"messages_in": 0, "messages_out": 0, "cost": 0})
         assert (item["messages_in"], item["messages_out"]) == (want["messages_in"], want["messages_out"])
         assert item["cost_usd"] == pytest.approx(float(want["cost"]), rel=1e-12)
@@ -135,7 +181,8 @@ async def test_a_dialogs_messages_come_newest_first_with_what_each_answer_cost(
     assert ids == sorted(ids, reverse=True)
     assert len(received) == len(rows)
     for item, row in zip(received, rows, strict=True):
-        assert item["text"] == row["text"]
+        assert (item["text"], item["author"]) == (row["text"], row["author"])
+        assert item["created_at"].replace("Z", "+00:00") == row["created_at"].isoformat()
         assert (item["direction"], item["user_id"], item["role"], item["model"]) == (
             row["direction"],
             row["user_id"],

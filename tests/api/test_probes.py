@@ -51,6 +51,13 @@ async def test_readyz_is_ready_on_a_migrated_database(stats_url: str) -> None:
     }
 
 
+def test_readyz_documents_its_answer_in_the_schema() -> None:
+    app = create_app(api_settings(), "postgresql://nobody@127.0.0.1:1/none")
+    responses = app.openapi()["paths"]["/readyz"]["get"]["responses"]
+    for status in ("200", "503"):
+        assert responses[status]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Readiness"}
+
+
 async def test_readyz_is_503_until_the_database_is_migrated(old_database: str) -> None:
     response = await probe(old_database, "/readyz")
     assert response.status_code == 503
@@ -92,8 +99,16 @@ async def test_metrics_count_requests_by_route_template_and_status(stats_url: st
     assert requests("/api/v1/dialogs/{chat_id}/messages", "404") == 1
     assert requests("/api/v1/summary", "401") == 1
     assert requests("<unmatched>", "404") == 1
-    count = ("assistant_api_request_duration_seconds_count", (("route", "/api/v1/dialogs/{chat_id}/messages"),))
-    assert samples[count] == 3
+
+    def timed(route: str, status: str) -> float:
+        labels = (("method", "GET"), ("route", route), ("status", status))
+        return samples.get(("assistant_api_request_duration_seconds_count", labels), 0)
+
+    assert (timed("/api/v1/dialogs/{chat_id}/messages", "200"), timed("/api/v1/dialogs/{chat_id}/messages", "404")) == (
+        2,
+        1,
+    )
+    assert timed("/api/v1/summary", "401") == 1
     # Chat ids never become label values (a number such as a duration may contain the digits).
     label_values = {value for _, labels in samples for _, value in labels}
     assert not {"1001", "1002", "424242"} & {part for value in label_values for part in value.split("/")}

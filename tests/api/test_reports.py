@@ -57,6 +57,9 @@ async def test_model_health_states_requests_events_and_incidents(
         latest = max(breaker, key=lambda e: e["at"])
         assert (model["state"], model["last_reason"]) == (latest["to_state"], latest["reason"])
         assert model["state_since"] == iso(latest["at"])
+        failed = [c for c in history.calls if c["model"] == name and c["outcome"] not in expected.FAILURE_FREE]
+        last = max(failed, key=lambda c: c["started_at"])
+        assert model["last_failure"] == {"at": iso(last["started_at"]), "outcome": last["outcome"]}
         want = outcomes[name]
         assert model["outcomes"] == [{"outcome": o, "calls": n} for o, n in sorted(want.items())]
         assert model["calls"] == sum(want.values())
@@ -65,8 +68,8 @@ async def test_model_health_states_requests_events_and_incidents(
         assert model["failure_rate"] == pytest.approx(failures / (sum(want.values()) - want["cancelled"]))
         shown = [e for e in history.events if e["model"] == name and e["kind"] in ("breaker", "route_away")]
         in_range = sorted((e for e in shown if start <= e["at"] < end), key=lambda e: e["at"], reverse=True)
-        assert [(e["at"], e["kind"], e["to_state"]) for e in model["events"]] == [
-            (iso(e["at"]), e["kind"], e["to_state"]) for e in in_range[:2]
+        assert [(e["at"], e["kind"], e["from_state"], e["to_state"], e["reason"]) for e in model["events"]] == [
+            (iso(e["at"]), e["kind"], e["from_state"], e["to_state"], e["reason"]) for e in in_range[:2]
         ]
     overlapping = [
         (begin, stop) for begin, stop in expected.INCIDENTS if begin < end and (stop is None or stop > start)
@@ -102,7 +105,7 @@ async def test_a_model_without_events_is_closed_and_a_configured_one_is_listed_w
         None,
         0,
     )
-    assert first["failure_rate"] is None
+    assert (first["failure_rate"], first["last_failure"]) == (None, None)
     assert PRIMARY in [model["model"] for model in body["models"]]
 
 

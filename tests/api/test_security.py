@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hmac
+import uuid
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import auth
 from api.app import create_app
@@ -163,3 +166,27 @@ async def test_a_database_outage_is_a_503_that_leaks_nothing() -> None:
     assert response.status_code == 503
     assert response.json() == {"detail": "database unavailable"}
     assert "secret" not in response.text
+
+
+async def test_a_role_that_may_not_write_the_rollups_gets_a_503_that_says_what_to_grant(
+    clean_db: AsyncEngine, database_url: str
+) -> None:
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    async with clean_db.begin() as db:
+        await db.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        await db.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        await db.exec_driver_sql(
+            "INSERT INTO messages (dedup_key, chat_id, user_id, direction) VALUES ('waiting', 1, 1, 'in')"
+        )
+    app = create_app(api_settings(), make_url(database_url).set(username=role, password=None).render_as_string())
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers) as c:
+            response = await c.get("/api/v1/summary")
+    finally:
+        await app.state.engine.dispose()
+        async with clean_db.begin() as db:
+            await db.exec_driver_sql(f"DROP OWNED BY {role}")
+            await db.exec_driver_sql(f"DROP ROLE {role}")
+    assert response.status_code == 503
+    assert "grant it INSERT and UPDATE on the stats_* tables" in response.json()["detail"]

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 
 import { expect, test as base, type Browser, type Page } from "@playwright/test";
 
-import type { ModelsReport, Summary, TopUsers } from "../lib/api/types";
+import type { DialogPage, ModelsReport, Summary, TopUsers } from "../lib/api/types";
 import { formatDelta } from "../lib/delta";
 import { formatInteger, formatMs, formatUsd, shortModelName } from "../lib/format";
 import { overviewMetrics } from "../lib/overview";
@@ -164,10 +164,20 @@ test("the overview shows the figures the stats API reports for the range", async
       await expect(card.getByTestId("delta"), metric.label).toHaveText(formatDelta(metric.delta));
     }
   }
-  // Spelled out once more without the app's helpers.
-  await expect(page.getByTestId("metric-messages").getByTestId("metric-value")).toHaveText(
-    current.messages.incoming.toLocaleString("en-US"),
-  );
+  // And against figures counted from the raw rows, without the API or the app's helpers.
+  const truth = (await control("/truth", { from: from.toISOString(), to: to.toISOString() })) as {
+    incoming: number;
+    answers: number;
+    by_fallback: number;
+    latency_mean_ms: number;
+  };
+  const card = (id: string) => page.getByTestId(`metric-${id}`).getByTestId("metric-value");
+  await expect(card("messages")).toHaveText(truth.incoming.toLocaleString("en-US"));
+  const average = (await card("latency-mean").textContent()) ?? "";
+  expect(average).toMatch(/^\d+(\.\d+)? s$/);
+  expect(Math.abs(parseFloat(average) * 1000 - truth.latency_mean_ms)).toBeLessThanOrEqual(50);
+  const share = parseFloat((await card("fallback-share").textContent()) ?? "");
+  expect(Math.abs(share - (100 * truth.by_fallback) / truth.answers)).toBeLessThanOrEqual(0.05);
 
   // Every chart drew something, and the health panel lists the configured models.
   for (const chart of ["chart-activity", "chart-models", "chart-latency", "chart-failovers"]) {
@@ -242,17 +252,25 @@ test("dialogs: search, sort, and a dialog as chat bubbles with the fallback mark
   await expect(page.getByTestId("dialog-row").first()).toHaveAttribute("data-chat-id", String(known.chat_id));
   await shoot(page, "dialogs");
 
-  // Sort by messages: the busiest dialog of the page comes first.
+  // Sorted by the API over the whole list, not within a page: both pages match its order exactly.
+  const to = new Date(minuteFloor(Date.now()).getTime() + 60_000);
+  const range = { from: new Date(to.getTime() - 7 * 24 * 3_600_000).toISOString(), to: to.toISOString() };
+  await page.goto(`/dialogs?${new URLSearchParams(range)}`);
+  await settled(page);
   await page.getByRole("button", { name: "Messages" }).click();
   await expect(page).toHaveURL(/sort=messages\.desc/);
-  const counts = await page.getByTestId("dialog-row").evaluateAll((rows) =>
-    rows.map((row) => {
-      const cell = row.querySelectorAll("td")[2]?.textContent ?? "";
-      return cell.split("/").reduce((sum, part) => sum + Number(part.replace(/[^\d]/g, "")), 0);
-    }),
-  );
-  expect(counts.length).toBeGreaterThan(5);
-  expect(counts).toEqual([...counts].sort((a, b) => b - a));
+  const first = await api<DialogPage>("dialogs", { ...range, sort: "messages", order: "desc", limit: 25 });
+  const second = await api<DialogPage>("dialogs", { ...range, sort: "messages", order: "desc", limit: 25, cursor: first.next_cursor ?? "" });
+  const rows = page.getByTestId("dialog-row");
+  const shownIds = () => rows.evaluateAll((all) => all.map((row) => Number(row.getAttribute("data-chat-id"))));
+  await expect.poll(shownIds).toEqual(first.items.map((d) => d.chat_id));
+  const totals = first.items.map((d) => d.messages_in + d.messages_out);
+  expect(totals).toEqual([...totals].sort((a, b) => b - a));
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect.poll(shownIds).toEqual(second.items.map((d) => d.chat_id));
+  expect(second.items[0].messages_in + second.items[0].messages_out).toBeLessThanOrEqual(totals[totals.length - 1]);
+  await page.goto("/dialogs");
+  await settled(page);
 
   // Search by name, then by the text of a message.
   await page.getByLabel("Search dialogs by name, username, group title or id").fill(known.user.username);
@@ -390,7 +408,7 @@ test("a fresh install shows empty states, not a blank page", async ({ page }) =>
     await expect(page.getByTestId("metric-messages").getByTestId("metric-value")).toHaveText("0");
     await expect(page.getByTestId("chart-activity")).toContainText("No activity in this range");
     await page.goto("/dialogs");
-    await expect(page.getByText("No dialogs yet")).toBeVisible();
+    await expect(page.getByText("No dialogs in this range")).toBeVisible();
     await page.goto("/users");
     await expect(page.getByText("Nobody in this range")).toHaveCount(2);
   } finally {

@@ -13,6 +13,7 @@ Run from the repository root with ``uv run python web/e2e/stack.py``. It
      POST /message          {"text": ...} → a question and its answer in the known dialog, now
      POST /api/stop         stop the stats API
      POST /api/start        {"token": ..., "database": "seeded"|"empty"} → start it again
+     POST /truth            {"from": ..., "to": ...} → figures of the range counted from the raw rows
 5. on end of stdin, SIGTERM or SIGINT: stops the API, drops both databases, stops the embedded server.
 """
 
@@ -246,6 +247,24 @@ async def add_incident(dsn: str, now: datetime) -> None:
         await connection.close()
 
 
+async def truth(dsn: str, start: datetime, end: datetime) -> dict[str, Any]:
+    """Figures of ``[start, end)`` straight from the raw rows, for checking the dashboard without the API."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        row = await connection.fetchrow(
+            """SELECT count(*) FILTER (WHERE direction = 'in') AS incoming,
+                      count(*) FILTER (WHERE direction = 'out') AS answers,
+                      count(*) FILTER (WHERE direction = 'out' AND is_fallback) AS by_fallback,
+                      avg(latency_ms) FILTER (WHERE direction = 'out')::float8 AS latency_mean_ms
+               FROM messages WHERE created_at >= $1 AND created_at < $2""",
+            start,
+            end,
+        )
+    finally:
+        await connection.close()
+    return dict(row)
+
+
 class StatsApi:
     """The real stats API in a child process (``python -m assistant.cli api``)."""
 
@@ -328,6 +347,10 @@ def control_server(api: StatsApi, dialog: KnownDialog, loop: asyncio.AbstractEve
                     question = str(payload.get("text") or f"live question {uuid.uuid4().hex[:6]}")
                     answer = str(payload.get("answer") or f"Answer to: {question}")
                     future = asyncio.run_coroutine_threadsafe(dialog.add(question, answer), loop)
+                    self._reply(200, future.result(timeout=30))
+                elif self.path == "/truth":
+                    window = [datetime.fromisoformat(payload[name].replace("Z", "+00:00")) for name in ("from", "to")]
+                    future = asyncio.run_coroutine_threadsafe(truth(dialog.dsn, *window), loop)
                     self._reply(200, future.result(timeout=30))
                 elif self.path == "/api/stop":
                     api.stop()

@@ -1,4 +1,4 @@
-/** Dialog list and dialog view logic: names, sorting, grouping. Pure, so it is unit-tested. */
+/** Dialog list and dialog view logic: names, the sort in the URL, grouping. Pure, so it is unit-tested. */
 
 import type { Dialog, DialogMessage } from "@/lib/api/types";
 import { formatUserName } from "@/lib/format";
@@ -27,7 +27,8 @@ export function initials(name: string): string {
   return (words[0][0] + words[1][0]).toUpperCase();
 }
 
-export type SortKey = "activity" | "messages" | "cost" | "name";
+/** The orders the stats API sorts the whole list in (each with a keyset cursor of its own). */
+export type SortKey = "activity" | "messages" | "cost";
 export type SortDirection = "asc" | "desc";
 
 export interface Sort {
@@ -40,7 +41,7 @@ export const DEFAULT_SORT: Sort = { key: "activity", direction: "desc" };
 export function parseSort(value: string | null): Sort {
   if (!value) return DEFAULT_SORT;
   const [key, direction] = value.split(".");
-  if (!["activity", "messages", "cost", "name"].includes(key)) return DEFAULT_SORT;
+  if (!["activity", "messages", "cost"].includes(key)) return DEFAULT_SORT;
   return { key: key as SortKey, direction: direction === "asc" ? "asc" : "desc" };
 }
 
@@ -48,37 +49,10 @@ export function sortToParam(sort: Sort): string | null {
   return sort.key === DEFAULT_SORT.key && sort.direction === DEFAULT_SORT.direction ? null : `${sort.key}.${sort.direction}`;
 }
 
-/** Clicking a column: sort by it (numbers biggest first, names A→Z), or flip it if it already sorts. */
+/** Clicking a column: sort by it, largest (or newest) first, or flip it if it already sorts. */
 export function toggleSort(current: Sort, key: SortKey): Sort {
   if (current.key === key) return { key, direction: current.direction === "asc" ? "desc" : "asc" };
-  return { key, direction: key === "name" ? "asc" : "desc" };
-}
-
-function sortValue(dialog: Dialog, key: SortKey): number | string {
-  switch (key) {
-    case "activity":
-      return Date.parse(dialog.last_activity_at);
-    case "messages":
-      return dialog.messages_in + dialog.messages_out;
-    case "cost":
-      return dialog.cost_usd;
-    case "name":
-      return dialogName(dialog).toLowerCase();
-  }
-}
-
-/** The dialogs in `sort` order; ties keep the API's order (latest activity first). */
-export function sortDialogs(dialogs: Dialog[], sort: Sort): Dialog[] {
-  const factor = sort.direction === "asc" ? 1 : -1;
-  return dialogs
-    .map((dialog, index) => ({ dialog, index }))
-    .sort((a, b) => {
-      const x = sortValue(a.dialog, sort.key);
-      const y = sortValue(b.dialog, sort.key);
-      const order = typeof x === "string" ? x.localeCompare(String(y)) : x - (y as number);
-      return order * factor || a.index - b.index;
-    })
-    .map(({ dialog }) => dialog);
+  return { key, direction: "desc" };
 }
 
 export interface DayGroup {

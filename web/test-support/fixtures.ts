@@ -96,6 +96,7 @@ export function modelHealth(overrides: Partial<ModelHealth> = {}): ModelHealth {
     state: "closed",
     state_since: null,
     last_reason: null,
+    last_failure: null,
     calls: 100,
     failures: 0,
     failure_rate: 0,

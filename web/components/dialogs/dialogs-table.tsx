@@ -29,7 +29,7 @@ export function DialogsTable({
     <Table>
       <TableHeader>
         <TableRow className="hover:bg-transparent">
-          <SortHeader label="Dialog" sortKey="name" sort={sort} onSort={onSort} className="pl-3 sm:pl-5" />
+          <TableHead className="pl-3 sm:pl-5">Dialog</TableHead>
           <TableHead className="hidden md:table-cell">Role</TableHead>
           {/* A phone keeps the name and the recency; the figures need a wider screen. */}
           <SortHeader label="Messages" sortKey="messages" sort={sort} onSort={onSort} className="hidden text-right sm:table-cell" />

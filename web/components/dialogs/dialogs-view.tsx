@@ -2,7 +2,7 @@
 
 import { ChevronLeftIcon, ChevronRightIcon, MessagesSquareIcon, SearchIcon, SearchXIcon, TextSearchIcon } from "lucide-react";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 
 import { DialogsTable } from "@/components/dialogs/dialogs-table";
 import { EmptyState } from "@/components/empty-state";
@@ -13,9 +13,9 @@ import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Unavailable } from "@/components/unavailable";
 import { StatsError } from "@/lib/api/errors";
-import { DIALOGS_PAGE_SIZE, useDialogs } from "@/lib/api/hooks";
-import { parseSort, sortDialogs, sortToParam, toggleSort, type SortKey } from "@/lib/dialogs";
-import { rangeQuery } from "@/lib/time-range";
+import { DIALOGS_PAGE_SIZE, useDialogs, useRangeSpec } from "@/lib/api/hooks";
+import { parseSort, sortToParam, toggleSort, type SortKey } from "@/lib/dialogs";
+import { describeRange, rangeKey, rangeQuery } from "@/lib/time-range";
 import { useDebounced } from "@/lib/use-debounced";
 import { useNow } from "@/lib/use-now";
 
@@ -28,10 +28,19 @@ export function DialogsView() {
   const debouncedQ = useDebounced(q);
   const debouncedText = useDebounced(text);
   const sort = parseSort(search.get("sort"));
+  const spec = useRangeSpec();
   // Cursors of the pages before the current one; the API pages forward only.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1];
   const now = useNow(5000);
+
+  // A cursor belongs to one sort and one range: another sends the list back to its first page.
+  const listKey = `${rangeKey(spec)}|${sort.key}.${sort.direction}`;
+  const [shownKey, setShownKey] = useState(listKey);
+  if (shownKey !== listKey) {
+    setShownKey(listKey);
+    setCursors([null]);
+  }
 
   // The search lives in the URL, so a search can be shared and survives a reload.
   useEffect(() => {
@@ -45,8 +54,8 @@ export function DialogsView() {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the settled search changes
   }, [debouncedQ, debouncedText]);
 
-  const dialogs = useDialogs({ q: debouncedQ, text: debouncedText }, cursor);
-  const items = useMemo(() => sortDialogs(dialogs.data?.items ?? [], sort), [dialogs.data, sort]);
+  const dialogs = useDialogs(spec, { q: debouncedQ, text: debouncedText }, sort, shownKey === listKey ? cursor : null);
+  const items = dialogs.data?.items ?? [];
   const query = rangeQuery(search);
 
   const onSort = (key: SortKey) => {
@@ -62,7 +71,7 @@ export function DialogsView() {
 
   return (
     <>
-      <PageHeader title="Dialogs" description="Every chat with the bot, latest activity first" />
+      <PageHeader title="Dialogs" description={`Chats where a user wrote · ${describeRange(spec)}`} />
       <Card className="gap-0 py-0">
         <div className="flex flex-col gap-2 border-b p-3 sm:flex-row">
           <div className="relative flex-1">
@@ -98,8 +107,8 @@ export function DialogsView() {
               Try part of a name, a @username without the @, or a chat id.
             </EmptyState>
           ) : (
-            <EmptyState icon={MessagesSquareIcon} title="No dialogs yet">
-              Every chat appears here once its first message arrives.
+            <EmptyState icon={MessagesSquareIcon} title="No dialogs in this range">
+              A chat appears here once a user writes in it; try a longer range.
             </EmptyState>
           )
         )}
@@ -116,10 +125,7 @@ export function DialogsView() {
         )}
 
         <div className="flex items-center justify-between gap-2 border-t px-5 py-3 text-sm text-muted-foreground">
-          <span>
-            Page {cursors.length}
-            {sort.key !== "activity" && <span className="hidden sm:inline"> · sorted within the page</span>}
-          </span>
+          <span>Page {cursors.length}</span>
           <div className="flex gap-2">
             <Button
               variant="outline"

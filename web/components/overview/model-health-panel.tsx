@@ -55,15 +55,25 @@ export function ModelHealthPanel({
               </div>
               <BreakerStateBadge state={model.state} />
             </div>
-            <div className="mt-2 text-xs text-muted-foreground">
+            <div className="mt-2 grid gap-0.5 text-xs text-muted-foreground">
               {model.state_since ? (
                 <span title={formatDateTime(model.state_since)}>
                   Since {formatRelative(model.state_since, now)}
                   {model.last_reason && <> · {humanize(model.last_reason)}</>}
                 </span>
               ) : (
-                "Never tripped"
+                <span>Never tripped</span>
               )}
+              <span data-testid="last-failure">
+                {model.last_failure ? (
+                  <>
+                    Last error: <span className="font-medium text-foreground">{humanize(model.last_failure.outcome)}</span>{" "}
+                    <span title={formatDateTime(model.last_failure.at)}>{formatRelative(model.last_failure.at, now)}</span>
+                  </>
+                ) : (
+                  "No failed request yet"
+                )}
+              </span>
             </div>
           </div>
         ))}

@@ -6,6 +6,7 @@ import { useMemo } from "react";
 
 import { fetchStats } from "@/lib/api/client";
 import type { DialogMessages, DialogPage, ModelsReport, Summary, TimeSeries, TopUsers } from "@/lib/api/types";
+import type { Sort } from "@/lib/dialogs";
 import { chooseBucket, parseRange, previousWindow, rangeKey, resolveRange, type RangeSpec } from "@/lib/time-range";
 
 /** The range in the URL; every page reads it from here. */
@@ -92,15 +93,29 @@ export function useTopUsers(spec: RangeSpec, limit = 10) {
 
 export const DIALOGS_PAGE_SIZE = 25;
 
-export function useDialogs(search: { q: string; text: string }, cursor: string | null) {
+/**
+ * A page of the dialogs where a user wrote in the range, sorted by the stats API (the whole list,
+ * not the page), searched by name or id and by message text.
+ */
+export function useDialogs(spec: RangeSpec, search: { q: string; text: string }, sort: Sort, cursor: string | null) {
   return useQuery({
-    queryKey: ["dialogs", search.q, search.text, cursor],
-    queryFn: ({ signal }) =>
-      fetchStats<DialogPage>(
+    queryKey: ["dialogs", rangeKey(spec), search.q, search.text, sort.key, sort.direction, cursor],
+    queryFn: ({ signal }) => {
+      const window = resolveRange(spec, Date.now());
+      return fetchStats<DialogPage>(
         "dialogs",
-        { limit: DIALOGS_PAGE_SIZE, q: search.q.trim(), text: search.text.trim(), cursor: cursor ?? undefined },
+        {
+          ...windowParams(window.from, window.to),
+          limit: DIALOGS_PAGE_SIZE,
+          q: search.q.trim(),
+          text: search.text.trim(),
+          sort: sort.key,
+          order: sort.direction,
+          cursor: cursor ?? undefined,
+        },
         signal,
-      ),
+      );
+    },
     placeholderData: keepPreviousData,
   });
 }

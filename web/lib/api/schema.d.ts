@@ -9,8 +9,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Dialogs by latest activity
-         * @description Newest activity first; walk the pages with ``cursor``. New activity does not shift the pages ahead.
+         * Dialogs, sorted and searched
+         * @description Walk the pages with ``cursor``, which keeps the sort; new activity does not shift the pages ahead.
          */
         get: operations["list_dialogs_api_v1_dialogs_get"];
         put?: never;
@@ -341,7 +341,7 @@ export interface components {
             /**
              * Last Activity At
              * Format: date-time
-             * @description Time of the chat's latest message; the list is sorted by it.
+             * @description Time of the chat's latest message (the default sort).
              */
             last_activity_at: string;
             /**
@@ -445,7 +445,7 @@ export interface components {
         DialogPage: {
             /**
              * Items
-             * @description Dialogs by latest activity, newest first.
+             * @description Dialogs in the requested order.
              */
             items: components["schemas"]["Dialog"][];
             /**
@@ -454,6 +454,11 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /**
+         * DialogSort
+         * @enum {string}
+         */
+        DialogSort: "activity" | "messages" | "cost";
         /** ErrorMessage */
         ErrorMessage: {
             /** Detail */
@@ -505,6 +510,20 @@ export interface components {
              * @description Time in the range during which an incident was open (an unfinished one counts until now).
              */
             both_down_seconds: number;
+        };
+        /** LastFailure */
+        LastFailure: {
+            /**
+             * At
+             * Format: date-time
+             * @description When the failed request started.
+             */
+            at: string;
+            /**
+             * Outcome
+             * @description Its failure class, e.g. `timeout`, `server_error` or `rate_limited`.
+             */
+            outcome: string;
         };
         /** MessageCounts */
         MessageCounts: {
@@ -567,6 +586,8 @@ export interface components {
              * @description Failed requests (outcome other than `ok` and `cancelled`) in the range.
              */
             failures: number;
+            /** @description The model's latest failed request, whenever it was (like `state`); null if none ever failed. */
+            last_failure: components["schemas"]["LastFailure"] | null;
             /**
              * Last Reason
              * @description Reason given for the latest transition.
@@ -754,6 +775,11 @@ export interface components {
              */
             tokens: number;
         };
+        /**
+         * SortOrder
+         * @enum {string}
+         */
+        SortOrder: "desc" | "asc";
         /**
          * Summary
          * @description Every headline figure of one time range.
@@ -950,6 +976,14 @@ export interface operations {
                 q?: string | null;
                 /** @description Find dialogs with a message containing this text (any case). */
                 text?: string | null;
+                /** @description `activity` (latest message), `messages` (sent and answered, ever) or `cost` (ever). Chats with neither a message nor a request come last in the last two, whichever the order. */
+                sort?: components["schemas"]["DialogSort"];
+                /** @description `desc` (largest or newest first) or `asc`. */
+                order?: components["schemas"]["SortOrder"];
+                /** @description Only dialogs where a user wrote at or after this instant (ISO-8601; rounded down to a minute). With `to` or alone; without either, every dialog. */
+                from?: string | null;
+                /** @description Only dialogs where a user wrote before this instant (rounded up to a minute). */
+                to?: string | null;
             };
             header?: never;
             path?: never;
@@ -1380,7 +1414,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Not ready; `reason` says why. */

@@ -14,6 +14,9 @@ describe("resolveTarget", () => {
     expect(resolveTarget(["timeseries"], params("bucket=hour&tz=Europe/Moscow"))).toMatchObject({ ok: true });
     expect(resolveTarget(["timeseries"], params("tz=America/Argentina/Buenos_Aires"))).toMatchObject({ ok: true });
     expect(resolveTarget(["dialogs"], params("limit=25&q=anna&text=router&cursor=MjAyNi0wMS0zMXw0Mg"))).toMatchObject({ ok: true });
+    expect(
+      resolveTarget(["dialogs"], params("from=2026-01-30T12:00:00Z&to=2026-01-31T12:00:00Z&sort=cost&order=asc")),
+    ).toMatchObject({ ok: true });
     expect(resolveTarget(["dialogs", "-1001234", "messages"], params("limit=50"))).toMatchObject({
       ok: true,
       path: "dialogs/-1001234/messages",
@@ -44,6 +47,8 @@ describe("resolveTarget", () => {
     ["dialogs", "q=" + "a".repeat(101)],
     ["dialogs", "q=a%00b"],
     ["dialogs", "cursor=not a cursor"],
+    ["dialogs", "sort=name"],
+    ["dialogs", "order=sideways"],
     ["models", "events=-1"],
   ])("refuses %s?%s before it reaches the API", (path, query) => {
     const target = resolveTarget([path], params(query));

@@ -57,7 +57,18 @@ const CHAT_ID = "-?\\d{1,19}";
 export const ENDPOINTS: Endpoint[] = [
   { pattern: /^summary$/, params: RANGE },
   { pattern: /^timeseries$/, params: { ...RANGE, tz: timeZone, bucket: oneOf("minute", "hour", "day") } },
-  { pattern: /^dialogs$/, params: { limit: intBetween(1, 200), cursor, q: textUpTo(100), text: textUpTo(200) } },
+  {
+    pattern: /^dialogs$/,
+    params: {
+      ...RANGE,
+      limit: intBetween(1, 200),
+      cursor,
+      q: textUpTo(100),
+      text: textUpTo(200),
+      sort: oneOf("activity", "messages", "cost"),
+      order: oneOf("desc", "asc"),
+    },
+  },
   { pattern: new RegExp(`^dialogs/${CHAT_ID}/messages$`), params: { limit: intBetween(1, 500), cursor } },
   { pattern: /^users\/top$/, params: { ...RANGE, limit: intBetween(1, 100) } },
   { pattern: /^models$/, params: { ...RANGE, events: intBetween(0, 200) } },
