@@ -8,10 +8,14 @@ transitions they cause), hedged requests, incidents when both models are down,
 role switches, tokens and costs. The same ``seed`` gives the same rows, to the
 last millisecond, for the same ``end``.
 
-Rows go in with ``COPY`` (binary, through asyncpg) in time order, and each batch
-is then added to the rollups (``stats_catch_up``, as the stats API does for the
-bot's own rows).
-While the database ingests one batch the next one is generated in a thread.
+Rows go in with ``COPY`` (binary, through asyncpg) in time order while the next
+batch is generated in a thread; then one bulk ``stats_catch_up`` adds them all
+to the rollups (as the stats API does for the bot's own rows, in one pass rather
+than a pass per batch). On an empty database the load is one transaction that
+drops the secondary indexes of ``messages`` and ``llm_calls`` first and builds
+them again at the end (sorting once is far cheaper than millions of random index
+inserts); writers wait meanwhile, and a failed load leaves the schema as it was.
+On a database already in use the indexes stay and each batch commits on its own.
 """
 
 from __future__ import annotations
@@ -118,10 +122,19 @@ class Batch:
 class SeedReport:
     rows: dict[str, int]
     seconds: float
+    """The whole run: loading and rolling up."""
+    load_seconds: float = 0.0
+    """Generating and copying the rows (indexes rebuilt included)."""
+    rollup_seconds: float = 0.0
+    """Adding them to the statistics rollups."""
 
     @property
     def rows_per_second(self) -> float:
         return sum(self.rows.values()) / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def load_rows_per_second(self) -> float:
+        return sum(self.rows.values()) / self.load_seconds if self.load_seconds > 0 else 0.0
 
 
 class AlreadySeeded(Exception):
@@ -465,7 +478,14 @@ def seed_configured_database(settings: Settings, plan: SeedPlan) -> SeedReport:
     """``assistant seed``: migrate the configured database (DATABASE_URL or the embedded one) and fill it."""
     url = resolve_database_url(settings)
     upgrade(url)
-    return asyncio.run(seed(to_asyncpg_dsn(url), plan, progress=lambda line: print(line, flush=True)))
+    report = asyncio.run(seed(to_asyncpg_dsn(url), plan, progress=lambda line: print(line, flush=True)))
+    total = sum(report.rows.values())
+    print(
+        f"loaded {total:,} rows in {report.load_seconds:.1f} s ({report.load_rows_per_second:,.0f} rows/s, COPY), "
+        f"rolled up in {report.rollup_seconds:.1f} s",
+        flush=True,
+    )
+    return report
 
 
 async def seed(
@@ -480,37 +500,84 @@ async def seed(
         if await connection.fetchval("SELECT 1 FROM messages WHERE dedup_key = $1", f"{generator.prefix}-0-in"):
             raise AlreadySeeded(f"this database already holds the rows of --seed {plan.seed}")
         await _tune_session(connection)
-        batches = generator.batches(max(1, batch_messages // 2))
-        pending = await asyncio.to_thread(next, batches, None)
-        while pending is not None:
-            current = pending
-            next_batch = asyncio.create_task(asyncio.to_thread(next, batches, None))
+        empty = not await connection.fetchval("SELECT EXISTS (SELECT FROM messages) OR EXISTS (SELECT FROM llm_calls)")
+        if empty:
             async with connection.transaction():
-                await connection.copy_records_to_table("messages", records=current.messages, columns=MESSAGE_COLUMNS)
-                await connection.copy_records_to_table("llm_calls", records=current.calls, columns=CALL_COLUMNS)
-            # Roll the batch up now, as the stats API would (migration 0003), in the same big chunks.
-            while await connection.fetchval("SELECT stats_catch_up($1)", 2 * batch_messages):
-                pass
-            rows["messages"] += len(current.messages)
-            rows["llm_calls"] += len(current.calls)
-            if progress:
-                elapsed = time.perf_counter() - started
-                progress(f"{rows['messages']:,} messages, {rows['llm_calls']:,} requests ({elapsed:.0f} s)")
-            pending = await next_batch
-        async with connection.transaction():
-            for table, records, columns in _entity_tables(generator):
-                await connection.copy_records_to_table(table, records=records, columns=columns)
-                rows[table] = len(records)
+                rebuild = await _drop_secondary_indexes(connection)
+                await _copy(connection, generator, rows, batch_messages, started, progress, per_batch=False)
+                if progress:
+                    progress(f"building {len(rebuild)} indexes")
+                for statement in rebuild:
+                    await connection.execute(statement)
+        else:
+            await _copy(connection, generator, rows, batch_messages, started, progress, per_batch=True)
+        loaded = time.perf_counter()
+        if progress:
+            progress(f"rolling up {rows['messages'] + rows['llm_calls']:,} rows ({loaded - started:.0f} s)")
+        # One pass over everything (a chunk takes whole transactions); a second one finds what a
+        # transaction of another writer held back the first time, if any.
+        while await connection.fetchval("SELECT stats_catch_up(2000000000)"):
+            pass
     finally:
         await connection.close()
-    return SeedReport(rows, time.perf_counter() - started)
+    done = time.perf_counter()
+    return SeedReport(rows, done - started, load_seconds=loaded - started, rollup_seconds=done - loaded)
+
+
+async def _copy(
+    connection: asyncpg.Connection,
+    generator: HistoryGenerator,
+    rows: dict[str, int],
+    batch_messages: int,
+    started: float,
+    progress: Callable[[str], None] | None,
+    *,
+    per_batch: bool,
+) -> None:
+    """COPY every batch (each in a transaction of its own when ``per_batch``), then the users, chats and events."""
+    batches = generator.batches(max(1, batch_messages // 2))
+    pending = await asyncio.to_thread(next, batches, None)
+    while pending is not None:
+        current = pending
+        next_batch = asyncio.create_task(asyncio.to_thread(next, batches, None))
+        async with connection.transaction() if per_batch else contextlib.nullcontext():
+            await connection.copy_records_to_table("messages", records=current.messages, columns=MESSAGE_COLUMNS)
+            await connection.copy_records_to_table("llm_calls", records=current.calls, columns=CALL_COLUMNS)
+        rows["messages"] += len(current.messages)
+        rows["llm_calls"] += len(current.calls)
+        if progress:
+            elapsed = time.perf_counter() - started
+            progress(f"{rows['messages']:,} messages, {rows['llm_calls']:,} requests ({elapsed:.0f} s)")
+        pending = await next_batch
+    async with connection.transaction():
+        for table, records, columns in _entity_tables(generator):
+            await connection.copy_records_to_table(table, records=records, columns=columns)
+            rows[table] = len(records)
+
+
+async def _drop_secondary_indexes(connection: asyncpg.Connection) -> list[str]:
+    """Drop the plain (not unique, not partial) indexes of the two big tables; returns the statements that rebuild them.
+
+    Unique indexes stay (``ON CONFLICT`` needs them), and so do the partial ones, which are small or
+    ordered by time (``insert_xid``).
+    """
+    found = await connection.fetch(
+        """SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+           FROM pg_index AS i
+           WHERE i.indrelid IN ('messages'::regclass, 'llm_calls'::regclass)
+             AND NOT i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL"""
+    )
+    for index in found:
+        await connection.execute(f"DROP INDEX {index['name']}")
+    return [index["definition"] for index in found]
 
 
 async def _tune_session(connection: asyncpg.Connection) -> None:
-    """Settings of this session only, for a bulk load: nothing waits for each commit to be flushed, and
-    (where allowed: it needs a superuser) the full-page images that random index inserts write to the WAL
-    after every checkpoint are compressed, which halves the WAL volume of the load."""
+    """Settings of this session only, for a bulk load: nothing waits for each commit to be flushed, index
+    builds may use more memory, and (where allowed: it needs a superuser) the full-page images that random
+    index inserts write to the WAL after every checkpoint are compressed, which halves the WAL volume."""
     await connection.execute("SET synchronous_commit = off")
+    await connection.execute("SET maintenance_work_mem = '256MB'")
     with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
         await connection.execute("SET wal_compression = on")
 
