@@ -16,6 +16,7 @@ describe("readConfig", () => {
         statsApiUrl: "http://127.0.0.1:8000",
         statsApiToken: "",
         refreshSeconds: 5,
+        trustedProxies: 0,
       },
     });
   });
@@ -25,14 +26,25 @@ describe("readConfig", () => {
     expect(result.ok && result.config).toMatchObject({ statsApiUrl: "http://api:8000", statsApiToken: "t", refreshSeconds: 2.5 });
   });
 
+  it("reads how many proxies to trust", () => {
+    const result = readConfig({ ...GOOD, DASHBOARD_TRUSTED_PROXIES: "1" });
+    expect(result.ok && result.config.trustedProxies).toBe(1);
+  });
+
   it("names every missing or bad variable", () => {
-    const result = readConfig({ DASHBOARD_SESSION_SECRET: "short", STATS_API_URL: "ftp://x", DASHBOARD_REFRESH_SECONDS: "0" });
+    const result = readConfig({
+      DASHBOARD_SESSION_SECRET: "short",
+      STATS_API_URL: "ftp://x",
+      DASHBOARD_REFRESH_SECONDS: "0",
+      DASHBOARD_TRUSTED_PROXIES: "yes",
+    });
     expect(result.ok).toBe(false);
     const text = result.ok ? "" : describeProblems(result.problems);
     expect(text).toContain("DASHBOARD_PASSWORD is not set");
     expect(text).toContain("DASHBOARD_SESSION_SECRET is too short");
     expect(text).toContain("STATS_API_URL");
     expect(text).toContain("DASHBOARD_REFRESH_SECONDS");
+    expect(text).toContain("DASHBOARD_TRUSTED_PROXIES");
   });
 
   it("treats blank values as missing", () => {

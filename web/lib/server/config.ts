@@ -10,6 +10,8 @@ export interface DashboardConfig {
   /** Empty when the stats API runs open (STATS_API_ALLOW_OPEN on a loopback address). */
   statsApiToken: string;
   refreshSeconds: number;
+  /** Reverse proxies in front that append the client's address to X-Forwarded-For (0: none, ignore it). */
+  trustedProxies: number;
 }
 
 export type ConfigResult = { ok: true; config: DashboardConfig } | { ok: false; problems: string[] };
@@ -57,6 +59,18 @@ export function readConfig(env: Env = process.env): ConfigResult {
     }
   }
 
+  const rawProxies = env.DASHBOARD_TRUSTED_PROXIES?.trim();
+  let trustedProxies = 0;
+  if (rawProxies) {
+    if (!/^\d{1,2}$/.test(rawProxies) || Number(rawProxies) > 10) {
+      problems.push(
+        `DASHBOARD_TRUSTED_PROXIES must be the number of reverse proxies in front of the dashboard (0 to 10), not ${JSON.stringify(rawProxies)}.`,
+      );
+    } else {
+      trustedProxies = Number(rawProxies);
+    }
+  }
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -66,6 +80,7 @@ export function readConfig(env: Env = process.env): ConfigResult {
       statsApiUrl,
       statsApiToken: env.STATS_API_TOKEN?.trim() ?? "",
       refreshSeconds,
+      trustedProxies,
     },
   };
 }

@@ -1,7 +1,15 @@
 // @vitest-environment node
 import { describe, expect, it } from "vitest";
 
-import { createSessionToken, isHttps, sessionCookieOptions, verifySessionToken } from "@/lib/server/session";
+import {
+  createDeviceToken,
+  createSessionToken,
+  deviceCookieOptions,
+  isHttps,
+  sessionCookieOptions,
+  verifyDeviceToken,
+  verifySessionToken,
+} from "@/lib/server/session";
 
 const SECRET = "s".repeat(40);
 const NOW = Date.parse("2026-01-31T12:00:00Z");
@@ -36,10 +44,26 @@ describe("session tokens", () => {
   });
 });
 
+describe("device tokens", () => {
+  it("carry the browser's id, and are never taken for a session or the other way round", async () => {
+    const device = await createDeviceToken(SECRET, "browser-id-0123456789", NOW);
+    expect(await verifyDeviceToken(device, SECRET, NOW)).toBe("browser-id-0123456789");
+    expect(await verifyDeviceToken(device, "another secret of enough length......", NOW)).toBeNull();
+    expect(await verifySessionToken(device, SECRET, NOW)).toBe(false);
+    expect(await verifyDeviceToken(await createSessionToken(SECRET, NOW), SECRET, NOW)).toBeNull();
+  });
+
+  it("get a new random id unless given one", async () => {
+    const [a, b] = await Promise.all([createDeviceToken(SECRET), createDeviceToken(SECRET)]);
+    expect(await verifyDeviceToken(a, SECRET)).not.toEqual(await verifyDeviceToken(b, SECRET));
+  });
+});
+
 describe("cookie attributes", () => {
   it("keeps the cookie from scripts and other sites, and Secure over https", () => {
     expect(sessionCookieOptions(true)).toMatchObject({ httpOnly: true, sameSite: "lax", secure: true, path: "/" });
     expect(sessionCookieOptions(false).secure).toBe(false);
+    expect(deviceCookieOptions(true)).toMatchObject({ httpOnly: true, sameSite: "strict", path: "/api/auth/login" });
   });
 
   it("knows https directly or from the proxy", () => {

@@ -2,9 +2,18 @@ import { NextResponse, type NextRequest } from "next/server";
 
 import { requireConfig } from "@/lib/server/auth";
 import { passwordMatches } from "@/lib/server/password";
-import { clientKey, loginLimiter } from "@/lib/server/rate-limit";
+import { loginClient, loginLimiter } from "@/lib/server/rate-limit";
 import { safeNextPath } from "@/lib/server/redirect";
-import { SESSION_COOKIE, createSessionToken, isHttps, sessionCookieOptions } from "@/lib/server/session";
+import {
+  DEVICE_COOKIE,
+  SESSION_COOKIE,
+  createDeviceToken,
+  createSessionToken,
+  deviceCookieOptions,
+  isHttps,
+  sessionCookieOptions,
+  verifyDeviceToken,
+} from "@/lib/server/session";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -21,7 +30,10 @@ function loginPage(error: string, next: string, retryAfter?: number): string {
   return `/login?${params}`;
 }
 
-/** The login form posts here: a right password gets a signed session cookie. */
+/**
+ * The login form posts here: a right password gets a signed session cookie, and a device cookie
+ * that keeps this browser out of the limit the rest of the internet shares (see rate-limit.ts).
+ */
 export async function POST(request: NextRequest) {
   const config = requireConfig();
   let password = "";
@@ -34,8 +46,9 @@ export async function POST(request: NextRequest) {
     return seeOther(loginPage("invalid", "/"));
   }
 
+  const device = await verifyDeviceToken(request.cookies.get(DEVICE_COOKIE)?.value, config.sessionSecret);
+  const client = loginClient(device, request.headers, config.trustedProxies);
   const limiter = loginLimiter();
-  const client = clientKey(request.headers);
   const verdict = limiter.check(client);
   if (!verdict.allowed) {
     return seeOther(loginPage("rate", next, verdict.retryAfterSeconds), {
@@ -51,5 +64,7 @@ export async function POST(request: NextRequest) {
   const response = seeOther(next);
   const secure = isHttps(request.url, request.headers.get("x-forwarded-proto"));
   response.cookies.set(SESSION_COOKIE, await createSessionToken(config.sessionSecret), sessionCookieOptions(secure));
+  const deviceToken = await createDeviceToken(config.sessionSecret, device ?? undefined);
+  response.cookies.set(DEVICE_COOKIE, deviceToken, deviceCookieOptions(secure));
   return response;
 }

@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 
-import { hasSession, requireConfig } from "@/lib/server/auth";
+import { requestHasSession, requireConfig } from "@/lib/server/auth";
 import { callStatsApi, resolveTarget } from "@/lib/server/stats-proxy";
 
 export const runtime = "nodejs";
@@ -13,7 +13,7 @@ const NO_STORE = { "Cache-Control": "no-store" };
  * with the bearer token added here: the browser never sees it.
  */
 export async function GET(request: NextRequest, context: { params: Promise<{ path: string[] }> }) {
-  if (!(await hasSession())) {
+  if (!(await requestHasSession(request))) {
     return NextResponse.json({ error: "session", detail: "log in to the dashboard first" }, { status: 401 });
   }
   const config = requireConfig();
