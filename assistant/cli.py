@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -49,7 +50,7 @@ def _bot(args: argparse.Namespace) -> int:
     from assistant.gc_tuning import tune_gc
     from assistant.logs import setup_logging
     from db.connect import resolve_database_url
-    from db.migrate import upgrade
+    from db.migrate import database_reachable, upgrade
 
     setup_logging(settings, service="bot")
     try:
@@ -57,7 +58,13 @@ def _bot(args: argparse.Namespace) -> int:
     except RolesFileError as exc:
         raise ConfigurationError(str(exc)) from None
     url = resolve_database_url(settings)
-    upgrade(url)
+    if database_reachable(url):
+        upgrade(url)
+    else:
+        # A restart during an outage must still answer: writes go to the spill file meanwhile.
+        logging.getLogger("assistant.db").warning(
+            "the database is unreachable; starting without it (migrations run at the next start)"
+        )
     tune_gc()
     return anyio.run(run_bot, settings, url)
 

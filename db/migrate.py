@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.connect import to_asyncpg_dsn
+from db.engine import async_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -18,6 +23,25 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def database_reachable(url: str, timeout: float = 5.0) -> bool:
+    """True if a connection to ``url`` opens within ``timeout`` seconds (blocking).
+
+    False for network trouble (refused, unreachable, no answer, a server
+    starting or stopping); a refused login or a missing database raises, since
+    waiting would not mend a wrong configuration.
+    """
+
+    async def probe() -> None:
+        connection = await asyncpg.connect(to_asyncpg_dsn(async_url(url)), timeout=timeout)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, TimeoutError, asyncpg.CannotConnectNowError):
+        return False
+    return True
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -25,7 +25,10 @@ class Tally:
 
 @dataclass
 class ChatLoad:
-    """``chats`` users each asking a question every ``every`` seconds (jittered) while running."""
+    """``chats`` users each asking a question every ``every`` seconds (jittered) while running.
+
+    ``run`` may be called again (the load paused meanwhile): questions go on being numbered.
+    """
 
     tg: FakeTelegram
     chats: int
@@ -40,7 +43,7 @@ class ChatLoad:
         async def user(chat: int) -> None:
             person = User(id=chat, first_name=f"U{chat}")
             with anyio.move_on_after(seconds):
-                number = 0
+                number = len(self.questions[chat])  # a later run goes on counting: every question unique
                 while True:
                     question = f"chat {chat} question {number}"
                     self.questions[chat].append(question)
