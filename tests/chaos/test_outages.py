@@ -1,4 +1,6 @@
-"""Chaos under load: the database, the models and Telegram go away for a minute; a chat floods.
+"""Chaos under load: the models and Telegram go away for a minute; a chat floods.
+
+(The database's outages are in test_database_outages.py.)
 
 Each test ends with an exact count of the questions lost and answered twice,
 which must both be zero. OUTAGE_SECONDS (default 60) sets how long each outage
@@ -8,77 +10,19 @@ lasts.
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.connect import ensure_database
-from db.embedded import EmbeddedPostgres
-from db.migrate import upgrade
 from tests.chaos.load import ChatLoad
 from tests.e2e.harness import FALLBACK, PRIMARY, running_bot
 from tests.fakes.telegram import User
-from tests.support.waiting import eventually, scalar
 
-ROOT = Path(__file__).resolve().parents[2]
 OUTAGE = float(os.environ.get("OUTAGE_SECONDS", "60"))
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(int(OUTAGE) + 300)]
-
-
-@pytest.fixture
-async def own_postgres() -> AsyncIterator[tuple[EmbeddedPostgres, str]]:
-    """A PostgreSQL of this test's own, to stop and start for real."""
-    data_dir = ROOT / ".data" / f"chaos-{uuid.uuid4().hex[:8]}"
-    server = await anyio.to_thread.run_sync(lambda: EmbeddedPostgres(data_dir))
-    await ensure_database(server.url("postgres"), "chaos")
-    url = server.url("chaos")
-    await anyio.to_thread.run_sync(upgrade, url)
-    try:
-        yield server, url
-    finally:
-        await anyio.to_thread.run_sync(server.stop)
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-async def test_postgresql_stopped_for_a_minute_under_load(
-    own_postgres: tuple[EmbeddedPostgres, str], tmp_path: Path
-) -> None:
-    server, url = own_postgres
-    from db.engine import create_engine
-
-    async with running_bot(url, tmp_path, persist_batch_ms=20, rate_limit_per_minute=1000) as bot:
-        # Below Telegram's pace of about one message a second per chat, or the chat's backlog would grow.
-        load = ChatLoad(bot.tg, chats=6, every=2.0)
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(load.run, OUTAGE + 10)
-            await anyio.sleep(5)
-            await anyio.to_thread.run_sync(server.stop)
-            await anyio.sleep(OUTAGE)
-            answered_while_down = 0
-            for chat in list(load.questions):
-                answered_while_down += len(await bot.tg.bot_messages(chat))
-            await anyio.to_thread.run_sync(server.start)
-        tally = await load.wait_until_answered(60)
-        print(f"database down {OUTAGE:.0f} s:", tally, f"({answered_while_down} answers before it was back)")
-        for question in tally.lost[:3]:
-            chat = int(question.split()[1])
-            print("lost:", question, "; the chat shows:", [(m.text or "")[:40] for m in await bot.tg.messages(chat)])
-        assert not tally.lost and not tally.repeated
-        engine = create_engine(url, pool_size=1)
-        try:
-            await eventually(lambda: _stored(engine, tally.asked), 60, "every message stored")
-            assert await scalar(engine, "SELECT count(*) FROM messages WHERE direction = 'out'") == tally.asked
-            assert await scalar(engine, "SELECT count(*) FROM inbox WHERE done_at IS NULL") == 0
-        finally:
-            await engine.dispose()
-        assert not (tmp_path / "spill.jsonl").exists(), "the spill file was replayed and removed"
-        assert answered_while_down > 0, "the bot kept answering without its database"
 
 
 async def test_models_flapping_then_both_down_for_a_minute(
@@ -183,7 +127,3 @@ async def test_a_flooding_chat_is_rate_limited_and_others_are_not_slowed(
         print(f"the flooder got {len(answered)} answers and {len(slow_down)} 'slow down' replies")
         assert len(slow_down) == 1, "one clear explanation, not one per message"
         assert len(answered) <= 10
-
-
-async def _stored(engine: AsyncEngine, asked: int) -> bool:
-    return bool(await scalar(engine, "SELECT count(*) FROM messages WHERE direction = 'in'") == asked)
