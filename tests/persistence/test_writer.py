@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,40 +18,14 @@ from actors.persistence.records import (
     ContextReset,
     InboxDone,
     InboxReceived,
-    LLMCallRecord,
-    MessageRecord,
-    ModelEventRecord,
-    Record,
     RoleChanged,
-    UserSeen,
 )
 from actors.persistence.writer import write_batch
+from tests.persistence.records import AT, every_kind
 
 pytestmark = pytest.mark.anyio
 
-AT = datetime(2026, 5, 1, 12, tzinfo=UTC)
 TABLE = re.compile(r"^\s*(?:INSERT INTO|UPDATE)\s+(\w+)", re.IGNORECASE)
-
-
-def every_kind(n: int, *, first_update: int = 0) -> list[Record]:
-    """``n`` records of every kind, for ``n`` chats and users."""
-    records: list[Record] = []
-    for i in range(n):
-        chat, update_id = 100 + i, first_update + i
-        at = AT + timedelta(seconds=i)
-        records += [
-            UserSeen(chat, username=f"u{i}", first_name="U", at=at),
-            ChatSeen(chat, "private", at=at),
-            InboxReceived(update_id, {"update_id": update_id}, at=at),
-            MessageRecord(f"in:{update_id}", chat, chat, "in", f"question {i}", update_id=update_id, at=at),
-            LLMCallRecord(f"call:{update_id}", chat, chat, "m", "ok", cost=Decimal("0.0001"), at=at),
-            ModelEventRecord(f"event:{update_id}", "m", "breaker", "closed", "open", at=at),
-            RoleChanged(f"role:{update_id}", chat, chat, "coder", at=at),
-            ContextReset(chat, at=at),
-            MessageRecord(f"out:{update_id}", chat, chat, "out", f"answer {i}", reply_to_key=f"in:{update_id}", at=at),
-            InboxDone(update_id, at=at),
-        ]
-    return records
 
 
 class Statements:
