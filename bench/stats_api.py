@@ -10,8 +10,9 @@
 2. Starts ``assistant api`` (uvicorn, one process) on a free port and measures,
    one request at a time, p50/p95/p99 latency of the summary, the time series
    (hour buckets over 30 days, minute buckets over a day, day buckets over 90
-   days in UTC and in Europe/Moscow) and the dialog list (first page, a name
-   search, a deep page, and a message-text search).
+   days in UTC and in Europe/Moscow) and the dialog list (first page by each
+   sort, the chats active in the last day and month, a name search, a deep
+   page, and a message-text search), and the model report (its latest failures).
 3. Measures requests per second with ``--concurrency`` clients for ``--seconds``.
 
 Prints a table and appends it, with the machine's description, to
@@ -48,6 +49,7 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 DATABASE = "bench_stats"
 TOKEN = "bench-token-not-secret-0123456789"
 GOALS_MS = {"summary": 100, "timeseries": 100, "dialogs": 50}
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,20 @@ def cases(now: datetime) -> list[Case]:
             "timeseries",
         ),
         Case("dialogs, first page", "/api/v1/dialogs", {"limit": "50"}, "dialogs"),
+        Case("dialogs, most messages first", "/api/v1/dialogs", {"limit": "50", "sort": "messages"}, "dialogs"),
+        Case("dialogs, cheapest first", "/api/v1/dialogs", {"limit": "50", "sort": "cost", "order": "asc"}, "dialogs"),
+        Case(
+            "dialogs, active in the last 24 h",
+            "/api/v1/dialogs",
+            {"limit": "25", "from": at(DAY), "to": end},
+            "dialogs",
+        ),
+        Case(
+            "dialogs, active in 30 days, by cost",
+            "/api/v1/dialogs",
+            {"limit": "25", "from": at(30 * DAY), "to": end, "sort": "cost"},
+            "dialogs",
+        ),
         Case("dialogs, name search", "/api/v1/dialogs", {"limit": "50", "q": "anna"}, "dialogs"),
         Case("top users, 30 days", "/api/v1/users/top", {"from": at(timedelta(days=30)), "to": end}, ""),
         Case("models, 30 days", "/api/v1/models", {"from": at(timedelta(days=30)), "to": end}, ""),
@@ -312,8 +328,9 @@ async def main() -> None:
     if report is not None:
         total = sum(report.rows.values())
         lines.append(
-            f"Seed: {total:,} rows ({', '.join(f'{n:,} {t}' for t, n in report.rows.items())}) in "
-            f"{report.seconds:,.0f} s: **{report.rows_per_second:,.0f} rows/s**, rollups included."
+            f"Seed: {total:,} rows ({', '.join(f'{n:,} {t}' for t, n in report.rows.items())}) loaded in "
+            f"{report.load_seconds:,.0f} s (**{report.load_rows_per_second:,.0f} rows/s**, COPY), rolled up in "
+            f"{report.rollup_seconds:,.0f} s: {report.rows_per_second:,.0f} rows/s in all."
         )
         lines.append("")
     print("\n".join(lines), flush=True)

@@ -259,3 +259,30 @@ async def test_migrating_a_populated_database_builds_the_rollups_a_new_one_would
             expected[table] = sorted(row[:1] + row[2:] for row in expected[table])
             got[table] = sorted(row[:1] + row[2:] for row in got[table])
         assert got[table] == expected[table], table
+
+
+async def test_a_catch_up_with_nothing_to_do_never_reads_a_whole_table(
+    clean_db: AsyncEngine, database_url: str
+) -> None:
+    """However often it runs (the API calls it before every request), it looks past the watermark only."""
+    async with clean_db.begin() as db:
+        await db.exec_driver_sql(
+            "INSERT INTO messages (dedup_key, chat_id, user_id, direction, created_at) "
+            "SELECT 's' || g, g % 50, g % 50, 'in', timestamptz '2026-05-04 10:00+00' + g * interval '1 second' "
+            "FROM generate_series(1, 20000) AS g"
+        )
+    await catch_up(clean_db)
+    async with clean_db.begin() as db:
+        await db.exec_driver_sql("ANALYZE messages")
+    # A new session: its table statistics count this transaction's scans and nothing before.
+    session = await asyncpg.connect(to_asyncpg_dsn(database_url))
+    try:
+        async with session.transaction():
+            for _ in range(10):  # PL/pgSQL would switch to a generic plan after the fifth
+                await session.fetchval("SELECT stats_catch_up(1000)")
+            scans = await session.fetchrow(
+                "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'messages'"
+            )
+    finally:
+        await session.close()
+    assert tuple(scans) == (0, 10)
