@@ -123,8 +123,10 @@ class FakeTelegramClient:
     ) -> int:
         return int(await self._call("send_channel_post", chat_id=chat_id, text=text, title=title, entities=entities))
 
-    async def send_raw_update(self, update: dict[str, Any]) -> int:
-        return int(await self._call("send_raw_update", update=update))
+    async def send_raw_update(self, update: dict[str, Any], *, ignore_allowed_updates: bool = False) -> int:
+        return int(
+            await self._call("send_raw_update", update=update, ignore_allowed_updates=ignore_allowed_updates or None)
+        )
 
     async def press_button(self, chat_id: int, message_id: int, data: str, *, user: User | None = None) -> int:
         user_data = None if user is None else user.to_dict()

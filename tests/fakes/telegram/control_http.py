@@ -100,7 +100,9 @@ ROUTES: dict[str, Route] = {
         title=p.string("title") or "Channel",
         entities=p.json("entities"),
     ),
-    "send_raw_update": lambda f, p: f.send_raw_update(p.json("update")),
+    "send_raw_update": lambda f, p: f.send_raw_update(
+        p.json("update"), ignore_allowed_updates=p.flag("ignore_allowed_updates")
+    ),
     "press_button": lambda f, p: f.press_button(
         p.required_integer("chat_id"), p.required_integer("message_id"), p.string("data") or "", user=_user(p)
     ),

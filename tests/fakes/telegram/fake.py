@@ -126,9 +126,14 @@ class FakeTelegram(FakeTelegramServer):
         raw["sender_chat"] = chat.payload
         return self.state.add_update({"channel_post": raw})
 
-    async def send_raw_update(self, update: dict[str, Any]) -> int:
-        """Queue any update as given (an update_id is added if missing); returns its update_id."""
-        return self.state.add_update(copy.deepcopy(update))
+    async def send_raw_update(self, update: dict[str, Any], *, ignore_allowed_updates: bool = False) -> int:
+        """Queue any update as given (an update_id is added if missing); returns its update_id.
+
+        A type the bot did not ask for in ``allowed_updates`` is dropped, as Telegram
+        does, unless ``ignore_allowed_updates`` (Telegram still delivers updates
+        created before the bot's ``allowed_updates`` took effect).
+        """
+        return self.state.add_update(copy.deepcopy(update), filtered=not ignore_allowed_updates)
 
     async def press_button(self, chat_id: int, message_id: int, data: str, *, user: User | None = None) -> int:
         """A user presses the inline button with ``data`` on a bot message (ButtonNotFound if it is not there)."""

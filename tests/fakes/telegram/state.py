@@ -175,15 +175,19 @@ class BotState:
             return update_type not in DEFAULT_EXCLUDED_UPDATES
         return update_type in self.allowed_updates
 
-    def add_update(self, update: dict[str, Any]) -> int:
-        """Queue ``update`` (giving it an update_id if missing); types not allowed are dropped, as Telegram does."""
+    def add_update(self, update: dict[str, Any], *, filtered: bool = True) -> int:
+        """Queue ``update`` (giving it an update_id if missing); types not allowed are dropped, as Telegram does.
+
+        ``filtered=False`` queues it whatever its type, like an update Telegram
+        created before the bot's allowed_updates took effect.
+        """
         update_id = update.get("update_id")
         if not isinstance(update_id, int):
             update_id = self.next_update_id
             update = {"update_id": update_id, **update}
         self.next_update_id = max(self.next_update_id, update_id + 1)
         kinds = [key for key in update if key != "update_id"]
-        if kinds and not self.allows(kinds[0]):
+        if filtered and kinds and not self.allows(kinds[0]):
             self.dropped_update_ids.append(update_id)
             return update_id
         self.updates.append(update)
