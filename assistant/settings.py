@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     dashboard_refresh_seconds: float = Field(5.0, gt=0)
     dashboard_password: SecretStr | None = None
     dashboard_session_secret: SecretStr | None = None
+    # Read by the dashboard's server; here so that it is documented and validated with the rest.
+    dashboard_trusted_proxies: int = Field(0, ge=0, le=10)
 
     # -- Logging -----------------------------------------------------------------
     log_level: str = "INFO"

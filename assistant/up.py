@@ -348,6 +348,7 @@ def web_env(base: Mapping[str, str], settings: Settings, secret_values: Mapping[
         DASHBOARD_PASSWORD=secret_values["DASHBOARD_PASSWORD"],
         DASHBOARD_SESSION_SECRET=secret_values["DASHBOARD_SESSION_SECRET"],
         DASHBOARD_REFRESH_SECONDS=f"{settings.dashboard_refresh_seconds:g}",
+        DASHBOARD_TRUSTED_PROXIES=str(settings.dashboard_trusted_proxies),
         NEXT_TELEMETRY_DISABLED="1",
     )
     env.pop("NODE_ENV", None)  # npm ci must install the build tools (devDependencies)
