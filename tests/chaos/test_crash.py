@@ -58,7 +58,7 @@ class Count:
     explained: list[str] = field(default_factory=list)
     unexplained: list[str] = field(default_factory=list)
     windows: list[float] = field(default_factory=list)
-    """Seconds from Telegram accepting an answer to the making of its committed done mark."""
+    """Seconds from Telegram accepting an answer to the making of its done mark (answers given once)."""
 
     def summary(self, kills: int) -> str:
         self.windows.sort()
@@ -92,7 +92,7 @@ async def count_answers(
                 continue
             delivered = mine[0].history[0].at + wall_minus_monotonic  # Telegram accepted the first answer
             marked = done_at.get(update_id, float("inf"))
-            if marked != float("inf"):
+            if marked != float("inf") and len(mine) == 1:
                 count.windows.append(max(marked - delivered, 0.0))
             for _ in mine[1:]:
                 if any(delivered < kill.wall < marked for kill in kills):
@@ -122,23 +122,22 @@ async def test_kill_9_under_load_loses_nothing_and_answers_everything_once(
             killing = anyio.Event()
 
             async def user(chat: int) -> None:
-                # Every kill lands in traffic: users write until the last restart, at a human pace
-                # (below Telegram's message a second per chat, so no chat's backlog grows).
+                # Every kill lands in traffic: users write until the last restart, at a pace the bot
+                # keeps up with although it is down (restarting) about half of the time.
                 person = User(id=chat, first_name=f"User{chat}")
                 number = 0
                 while not killing.is_set():
                     question = f"chat {chat} message {number}"
                     questions[chat].append((question, await tg.send_message(chat, question, user=person)))
                     number += 1
-                    await anyio.sleep(rng.uniform(0.6, 2.0))
+                    await anyio.sleep(rng.uniform(1.0, 5.0))
 
             async def killer() -> None:
                 for _ in range(KILLS):
-                    await anyio.sleep(rng.uniform(0.8, 2.5))
+                    await anyio.sleep(rng.uniform(1.5, 5.0))
                     kills.append(Kill(time.monotonic(), time.time()))
                     bot.kill()
-                    bot.start()
-                    await tg.wait_for_polling(timeout=60)
+                    await restart(bot, tg)
                 killing.set()
 
             async with anyio.create_task_group() as load:
@@ -222,8 +221,7 @@ async def test_kill_9_while_the_database_is_down_answers_every_question_once(
             bot.kill()
 
             await load.run(3)  # users keep writing while the bot is gone
-            bot.start()  # the database still down
-            await tg.wait_for_polling(timeout=60)
+            await restart(bot, tg)  # the database still down
             assert await _status(readiness) == "degraded"
             await load.run(6)
             # Everything but what only the database knows is answered while it is still down.
@@ -256,6 +254,13 @@ async def test_kill_9_while_the_database_is_down_answers_every_question_once(
         finally:
             await engine.dispose()
         assert not spill.exists(), "the spill file was replayed and removed"
+
+
+async def restart(bot: BotProcess, tg: FakeTelegram) -> None:
+    """Start the bot and wait until this new process polls (a killed one's poll may still look open)."""
+    polls = len(await tg.calls("getUpdates"))
+    bot.start()
+    await tg.wait_for_calls("getUpdates", polls + 1, timeout=60)
 
 
 async def _all_answered(tg: FakeTelegram, questions: dict[int, list[tuple[str, int]]]) -> bool:
