@@ -2,14 +2,18 @@
 
     uv run python -m bench.persistence [--server postgresql://postgres@127.0.0.1:5432/postgres] [--quick]
 
-Prints rows per second persisted through the actor (batched multi-row
-statements, one transaction per batch) next to the naive way, measured in the
-same run on the same server, and what persistence adds to a reply: the time a
-chat spends handing its records to the actor before it can ask the model
-(on the reply's path), and the time until the answer's done mark is durable
-(after the reply was delivered, off its path). Uses a scratch database that it
-drops at the end. Default server: DATABASE_URL, else the local PostgreSQL on
-127.0.0.1:5432 if it answers, else the embedded one.
+Prints rows per second persisted through the actor (one ``INSERT ... SELECT
+FROM unnest`` per table, one transaction per batch) next to the naive way,
+measured in the same run on the same server, and what persistence adds to a
+reply: end to end, the bot with its database against the bot without
+(:mod:`bench.persistence_e2e`), and where the time goes, with the actor alone
+under many chats: handing a question's records to the actor (on the reply's
+path), the inbox record becoming durable (long polling: while the answer is
+being made, before the next getUpdates; webhook: before the update is
+dispatched, so on the path), and the answer's done mark becoming durable
+(after delivery, off the path). Uses a scratch database that it drops at the
+end. Default server: DATABASE_URL, else the local PostgreSQL on 127.0.0.1:5432
+if it answers, else the embedded one.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import platform
 import statistics
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -31,6 +36,7 @@ from actors.persistence.actor import Durable, PersistenceActor, PersistenceStatu
 from actors.persistence.records import ChatSeen, InboxDone, InboxReceived, MessageRecord, UserSeen
 from actors.persistence.spill import SpillFile
 from assistant.gc_tuning import tune_gc
+from bench.persistence_e2e import compare, lines
 from db.connect import ensure_database, to_asyncpg_dsn
 from db.engine import async_url, create_engine
 from db.migrate import upgrade
@@ -108,14 +114,20 @@ async def one_insert_per_message(database_url: str, count: int) -> float:
     return count / elapsed
 
 
-async def reply_overhead(
-    database_url: str, chats: int, replies: int, model_seconds: float
-) -> tuple[list[float], list[float]]:
-    """Per reply: seconds spent handing records over before the model is asked, and until the done mark is durable."""
+@dataclass
+class Overhead:
+    """Seconds per reply: records handed over, inbox record durable, done mark durable."""
+
+    hand_over: list[float] = field(default_factory=list)
+    inbox: list[float] = field(default_factory=list)
+    done_mark: list[float] = field(default_factory=list)
+
+
+async def reply_overhead(database_url: str, chats: int, replies: int, model_seconds: float) -> Overhead:
+    """The persistence actor alone under ``chats`` chats, each doing what a chat and the intake do per reply."""
     engine = create_engine(database_url, pool_size=4)
     status = PersistenceStatus()
-    before: list[float] = []
-    after: list[float] = []
+    overhead = Overhead()
     run = uuid.uuid4().hex[:8]
     with TemporaryDirectory() as spill_dir:
         async with ActorSystem() as system:
@@ -130,13 +142,17 @@ async def reply_overhead(
                 await anyio.sleep(model_seconds * chat_id / chats)
                 for n in range(replies):
                     update_id = chat_id * 100_000 + n
-                    await ref.ask(Durable([InboxReceived(update_id, {"update_id": update_id})]), timeout=60)
+                    t0 = time.perf_counter()
+                    # The intake queues the inbox record, and waits for it before the next getUpdates.
+                    await ref.send(InboxReceived(update_id, {"update_id": update_id}))
+                    await ref.ask(Durable(()), timeout=60)
+                    overhead.inbox.append(time.perf_counter() - t0)
                     t0 = time.perf_counter()
                     # What a chat actor hands over before it asks the model (see ChatActor._record_question).
                     await ref.send(UserSeen(chat_id, first_name="U"))
                     await ref.send(ChatSeen(chat_id, "private"))
                     await ref.send(message(update_id, run))
-                    before.append(time.perf_counter() - t0)
+                    overhead.hand_over.append(time.perf_counter() - t0)
                     await anyio.sleep(model_seconds)  # the model and Telegram
                     t1 = time.perf_counter()
                     answer = MessageRecord(
@@ -148,13 +164,13 @@ async def reply_overhead(
                         at=datetime.now(UTC),
                     )
                     await ref.ask(Durable([answer, InboxDone(update_id)]), timeout=60)
-                    after.append(time.perf_counter() - t1)
+                    overhead.done_mark.append(time.perf_counter() - t1)
 
             async with anyio.create_task_group() as tg:
                 for chat_id in range(1, chats + 1):
                     tg.start_soon(chat, chat_id)
     await engine.dispose()
-    return before, after
+    return overhead
 
 
 def pct(values: list[float], p: float) -> float:
@@ -169,9 +185,11 @@ async def main() -> None:
     parser.add_argument(
         "--model-seconds", type=float, default=0.5, help="each chat's wait between question and answer (default 0.5)"
     )
+    parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end comparison (the bot on and off)")
     args = parser.parse_args()
     server = pick_server(args.server)
     count, naive, chats, replies = (20_000, 1_000, 20, 10) if args.quick else (200_000, 5_000, 100, 20)
+    e2e_chats, e2e_replies, e2e_rounds = (10, 5, 1) if args.quick else (20, 15, 3)
     name = f"bench_persistence_{uuid.uuid4().hex[:8]}"
     await ensure_database(server, name)
     database_url = with_database(server, name)
@@ -180,27 +198,42 @@ async def main() -> None:
     try:
         batched = await through_the_actor(database_url, count)
         single = await one_insert_per_message(database_url, naive)
-        before, after = await reply_overhead(database_url, chats, replies, args.model_seconds)
+        overhead = await reply_overhead(database_url, chats, replies, args.model_seconds)
+        compared = None
+        if not args.no_e2e:
+            compared = await compare(database_url, chats=e2e_chats, per_chat=e2e_replies, rounds=e2e_rounds)
     finally:
         connection = await asyncpg.connect(to_asyncpg_dsn(server))
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await connection.close()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+    print(f"machine: {describe_machine()}")
     print(f"server: {server.split('@')[-1]}\n")
     print(f"persisted through the actor   {batched:>12,.0f} messages/s  ({count:,} messages)")
     print(f"one INSERT + commit each      {single:>12,.0f} messages/s  ({naive:,} messages)")
     print(f"speed-up                      {batched / single:>12.1f}x\n")
+    if compared is not None:
+        print("\n".join(lines(*compared, e2e_chats)) + "\n")
     print(
-        f"{chats} chats x {replies} replies, {args.model_seconds:g} s per answer "
+        f"the actor alone, {chats} chats x {replies} replies, {args.model_seconds:g} s per answer "
         f"(about {chats / args.model_seconds:,.0f} replies/s):"
     )
-    print(
-        f"  before the model (on the reply's path): p50 {pct(before, 0.5) * 1e3:.3f} ms, "
-        f"p99 {pct(before, 0.99) * 1e3:.3f} ms, mean {statistics.mean(before) * 1e3:.3f} ms"
+    print(f"  records handed over before the model is asked (on the path): {spread(overhead.hand_over, 3)}")
+    print(f"  inbox record durable (polling: overlaps the answer; webhook: on the path): {spread(overhead.inbox)}")
+    print(f"  done mark durable after delivery (off the path): {spread(overhead.done_mark)}")
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    return (
+        f"p50 {pct(values, 0.5) * 1e3:.{digits}f} ms, p99 {pct(values, 0.99) * 1e3:.{digits}f} ms, "
+        f"mean {statistics.mean(values) * 1e3:.{digits}f} ms"
     )
-    print(
-        f"  done mark durable after delivery (off the path): p50 {pct(after, 0.5) * 1e3:.1f} ms, "
-        f"p99 {pct(after, 0.99) * 1e3:.1f} ms"
+
+
+def describe_machine() -> str:
+    load = os.getloadavg()
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
+        f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} when done"
     )
 
 

@@ -49,7 +49,7 @@ from actors.persistence.messages import (
 from actors.persistence.privacy import clear_old_texts, delete_user_messages
 from actors.persistence.records import InboxReceived, Record
 from actors.persistence.spill import SpillFile, SpillInbox
-from actors.persistence.writer import describe, is_refused_data, write_batch
+from actors.persistence.writer import BatchWriter, describe, is_refused_data
 from runtime import Actor, PendingReply, Timer
 
 __all__ = [
@@ -122,6 +122,7 @@ class PersistenceActor(Actor[Message_, Any]):
         retention_days: int | None = None,
     ) -> None:
         self.engine = engine
+        self.writer = BatchWriter(engine)
         self.spill = spill
         self.status = status
         self.batch_rows = batch_rows
@@ -179,7 +180,10 @@ class PersistenceActor(Actor[Message_, Any]):
 
     async def on_stop(self) -> None:
         # Shutdown: everything buffered goes to the database, or durably to the spill file.
-        await self._flush()
+        try:
+            await self._flush()
+        finally:
+            await self.writer.close()
 
     # -- writing ----------------------------------------------------------------
 
@@ -243,7 +247,7 @@ class PersistenceActor(Actor[Message_, Any]):
 
     async def _write(self, batch: Sequence[Record]) -> frozenset[int]:
         with anyio.fail_after(self.write_timeout):
-            new = await write_batch(self.engine, batch)
+            new = await self.writer.write(batch)
         self.status.batches += 1
         self.status.rows += len(batch)
         self.status.last_batch_rows = len(batch)

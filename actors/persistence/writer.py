@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from actors.persistence.columns import (
@@ -115,27 +116,72 @@ WHERE inbox.update_id = t.id AND inbox.done_at IS NULL
 """
 
 
-async def write_batch(engine: AsyncEngine, records: Sequence[Record]) -> frozenset[int]:
-    """Write ``records`` in one transaction (all or nothing).
+async def write_batch(target: AsyncEngine | AsyncConnection, records: Sequence[Record]) -> frozenset[int]:
+    """Write ``records`` in one transaction (all or nothing), on a connection or one from the engine's pool.
 
     Returns the update_ids of the inbox records that were new to the database
     (an update already recorded, done or not, is left as it was).
     """
+    if isinstance(target, AsyncEngine):
+        async with target.connect() as connection:
+            return await write_batch(connection, records)
     grouped: dict[type[Any], list[Any]] = defaultdict(list)
     for record in records:
         grouped[type(record)].append(record)
     chats = [*grouped[ChatSeen], *grouped[RoleChanged], *grouped[ContextReset]]
-    async with engine.begin() as connection:
+    async with target.begin():
         # Inbox rows before done marks: an update can arrive and be done within one batch.
-        await _run(connection, USERS, user_columns(grouped[UserSeen]))
-        await _run(connection, CHATS, chat_columns(chats))
-        await _run(connection, MESSAGES, message_columns(grouped[MessageRecord]))
-        await _run(connection, LLM_CALLS, llm_call_columns(grouped[LLMCallRecord]))
-        await _run(connection, MODEL_EVENTS, model_event_columns(grouped[ModelEventRecord]))
-        await _run(connection, ROLE_CHANGES, role_change_columns(grouped[RoleChanged]))
-        new = await _run(connection, INBOX, inbox_columns(grouped[InboxReceived]), returning=True)
-        await _run(connection, INBOX_DONE, done_columns(grouped[InboxDone]))
+        await _run(target, USERS, user_columns(grouped[UserSeen]))
+        await _run(target, CHATS, chat_columns(chats))
+        await _run(target, MESSAGES, message_columns(grouped[MessageRecord]))
+        await _run(target, LLM_CALLS, llm_call_columns(grouped[LLMCallRecord]))
+        await _run(target, MODEL_EVENTS, model_event_columns(grouped[ModelEventRecord]))
+        await _run(target, ROLE_CHANGES, role_change_columns(grouped[RoleChanged]))
+        new = await _run(target, INBOX, inbox_columns(grouped[InboxReceived]), returning=True)
+        await _run(target, INBOX_DONE, done_columns(grouped[InboxDone]))
     return frozenset(new)
+
+
+class BatchWriter:
+    """Writes batches over one connection kept open between them.
+
+    A pool checkout pings the server first (three round trips with asyncpg)
+    and costs more than a small batch itself; the bot writes a small batch for
+    nearly every update. A batch that fails drops the connection. If the kept
+    connection had died meanwhile (the database restarted, an idle timeout),
+    the batch is tried once more on a fresh one before the failure counts.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def write(self, records: Sequence[Record]) -> frozenset[int]:
+        """Like :func:`write_batch`; cancellation (a timeout) drops the connection too."""
+        if self._connection is not None:
+            try:
+                return await write_batch(self._connection, records)
+            except Exception as exc:
+                await self.close()
+                if is_refused_data(exc):
+                    raise
+            except BaseException:
+                await self.close()
+                raise
+        try:
+            self._connection = await self.engine.connect()
+            return await write_batch(self._connection, records)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        """Give the connection up (invalidated: its state after a failure is unknown)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(2):
+                await connection.invalidate()
+                await connection.close()
 
 
 async def _run(connection: AsyncConnection, sql: str, columns: Columns, *, returning: bool = False) -> list[int]:

@@ -154,3 +154,18 @@ async def test_a_hanging_database_holds_writers_up_once_then_only_for_short_prob
         await proxy.restore()
         await eventually(lambda: not status.degraded, 30, "replayed once the database answers")
     assert await scalar(clean_db, "SELECT count(*) FROM inbox") == 41
+
+
+async def test_a_connection_lost_between_batches_is_replaced_without_an_outage(
+    clean_db: AsyncEngine, proxied: AsyncEngine, proxy: TcpProxy, tmp_path: Path
+) -> None:
+    spill = SpillFile(tmp_path / "spill")
+    async with ActorSystem() as system:
+        ref, status = spawn(system, proxied, spill)
+        await ref.ask(Durable([received(1)]), timeout=10)
+        # The database restarts (or a firewall drops idle connections) between two batches.
+        await proxy.cut()
+        await proxy.restore()
+        await ref.ask(Durable([received(2)]), timeout=10)
+        assert not status.degraded and not spill.exists(), "one lost connection is not an outage"
+    assert await scalar(clean_db, "SELECT count(*) FROM inbox") == 2
