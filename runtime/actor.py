@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+import anyio
+
 if TYPE_CHECKING:
     from runtime.cell import ActorCell, Reply
     from runtime.system import Timer
@@ -147,7 +149,16 @@ class ActorRef(Generic[M, R]):
         applies: :class:`~runtime.MailboxFull` under ``reject``, the oldest
         message is dropped under ``drop_oldest``.
         """
-        self._cell.tell(message)
+        # The common case inline (one call less per message); a full or closed mailbox goes the long way.
+        cell = self._cell
+        mailbox = cell.mailbox
+        try:
+            mailbox.sender.send_nowait(message)
+        except (anyio.WouldBlock, anyio.ClosedResourceError, anyio.BrokenResourceError):
+            cell.tell(message)  # applies the overflow policy, or raises ActorStopped
+        else:
+            if mailbox.waiter is not None:
+                mailbox.wake()
 
     async def send(self, message: M) -> None:
         """Queue ``message``, waiting for room: backpressure for internal producers."""

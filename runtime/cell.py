@@ -15,6 +15,7 @@ import anyio
 import anyio.lowlevel
 
 from runtime.actor import Actor, ActorRef, PendingReply
+from runtime.crashlog import outline
 from runtime.errors import (
     ActorCrashed,
     ActorStopped,
@@ -94,6 +95,7 @@ class ActorCell(Generic[M, R]):
     """One actor's task, mailbox and supervision state. Also the actor's Context."""
 
     __slots__ = (
+        "_idle_since",
         "_instance",
         "_name",
         "_parent",
@@ -101,10 +103,8 @@ class ActorCell(Generic[M, R]):
         "_policy",
         "_system",
         "_tracker",
-        "busy",
         "key",
         "kind",
-        "last_active",
         "mailbox",
     )
 
@@ -127,10 +127,9 @@ class ActorCell(Generic[M, R]):
         self._policy = policy
         self._tracker: RestartTracker | None = None  # created on the first crash: most actors never crash
         self._instance: Actor[M, R] | None = None
-        self._pending: list[PendingReply[Any]] = []  # replies the instance still owes
+        self._pending: list[PendingReply[Any]] | None = None  # replies the instance still owes; rare, so lazy
         self._name: str | None = None
-        self.busy = False
-        self.last_active = now()
+        self._idle_since = 0.0  # when the task last began waiting for a message
 
     # -- Context -------------------------------------------------------
 
@@ -154,18 +153,31 @@ class ActorCell(Generic[M, R]):
     def queued(self) -> int:
         return len(self.mailbox)
 
+    def idle_since(self) -> float | None:
+        """When the actor began waiting for its next message (``now()`` clock); None while it has work.
+
+        An actor that is handling a message, restarting, or has messages queued
+        (a put wakes it at once) is not idle; so stopping an idle one never
+        interrupts or reorders anything.
+        """
+        return self._idle_since if self.mailbox.waiter is not None else None
+
     # -- sending -------------------------------------------------------
 
     def tell(self, message: M) -> None:
+        mailbox = self.mailbox
         try:
-            self.mailbox.sender.send_nowait(message)
-            return
+            mailbox.sender.send_nowait(message)
         except anyio.WouldBlock:
             pass
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             raise ActorStopped(self.name) from None
+        else:
+            if mailbox.waiter is not None:
+                mailbox.wake()
+            return
         try:
-            dropped = self.mailbox.put_nowait(message)
+            dropped = mailbox.put_nowait(message)
         except MailboxOverflow:
             self._system.observer.message_rejected(self.kind)
             raise MailboxFull(self.name) from None
@@ -207,9 +219,21 @@ class ActorCell(Generic[M, R]):
         try:
             if not await self._start_instance():
                 return
-            receiver = self.mailbox.receiver
+            mailbox = self.mailbox
+            receiver = mailbox.receiver
+            # Timing every message costs a clock read and a call: skipped when nobody listens.
+            processed = self._system.observer.message_processed if self._system.times_messages else None
+            kind = self.kind
+            receive = self._instance.receive  # type: ignore[union-attr]  # again after each restart
+            clock = now
             handled = 0
+            started = clock()  # when the next message's processing counts from
             while True:
+                if handled == FAIRNESS_BATCH:
+                    # A busy actor whose handler never awaits must not starve the others.
+                    handled = 0
+                    await anyio.lowlevel.checkpoint()
+                    started = clock()
                 try:
                     item = receiver.receive_nowait()
                 except anyio.WouldBlock:
@@ -219,17 +243,37 @@ class ActorCell(Generic[M, R]):
                 except anyio.EndOfStream:
                     return
                 if item is _EMPTY:
-                    try:
-                        item = await receiver.receive()
-                    except anyio.EndOfStream:
-                        return
-                if not await self._handle(item):
-                    return
+                    # Nothing queued: sleep until a producer (or close) wakes us, then look again.
+                    # Items stay in the buffer until taken here, so a cancelled wait loses none.
+                    self._idle_since = clock()
+                    waiter = mailbox.waiter = anyio.Event()
+                    await waiter.wait()
+                    started = clock()
+                    continue
                 handled += 1
-                if handled % FAIRNESS_BATCH == 0:
-                    # A busy actor whose handler never awaits must not starve the others.
-                    await anyio.lowlevel.checkpoint()
+                if type(item) is Ask:
+                    if not await self._handle_ask(item):
+                        return
+                    receive = self._instance.receive  # type: ignore[union-attr]
+                    started = clock()
+                    continue
+                # A told message: the hot path, handled here rather than in a coroutine
+                # of its own. Back to back, one message's end is the next one's start:
+                # one clock read per message.
+                try:
+                    await receive(item)
+                except Exception as exc:
+                    if not await self._crashed(item, exc, started):
+                        return
+                    receive = self._instance.receive  # type: ignore[union-attr]
+                    started = clock()
+                else:
+                    if processed is not None:
+                        finished = clock()
+                        processed(kind, finished - started, failed=False)
+                        started = finished
         finally:
+            self.mailbox.waiter = None
             with anyio.move_on_after(self._system.stop_timeout, shield=True):
                 await self._stop_instance()
             for item in self.mailbox.discard():
@@ -237,42 +281,42 @@ class ActorCell(Generic[M, R]):
                     item.reply.fail(ActorStopped(self.name))
             self._parent.child_stopped(self)
 
-    async def _handle(self, item: Any) -> bool:
-        """Process one mailbox item; False when the actor gave up (escalated)."""
-        if type(item) is Ask:
-            message, reply = item.message, item.reply
-        else:
-            message, reply = item, None
-        self.busy = True
+    async def _handle_ask(self, item: Ask) -> bool:
+        """Process one asked message and settle its reply; False when the actor gave up (escalated)."""
+        message, reply = item.message, item.reply
         started = now()
         try:
             result = await self._instance.receive(message)  # type: ignore[union-attr]
         except Exception as exc:
-            self._system.observer.message_processed(self.kind, now() - started, failed=True)
-            if reply is not None:
-                crashed = ActorCrashed(self.name)
-                crashed.__cause__ = exc
-                reply.fail(crashed)
-            log.error("%s crashed while handling a %s message", self.name, type(message).__name__, exc_info=exc)
-            log.debug("the message that crashed %s: %r", self.name, message)
-            self.last_active = now()
-            return await self._restart_after(exc)
+            crashed = ActorCrashed(self.name)
+            crashed.__cause__ = exc
+            reply.fail(crashed)
+            return await self._crashed(message, exc, started)
         except BaseException:
             # Cancelled mid-message (shutdown deadline): the asker must not hang.
-            if reply is not None:
-                reply.fail(ActorStopped(self.name))
+            reply.fail(ActorStopped(self.name))
             raise
         else:
-            finished = self.last_active = now()
-            self._system.observer.message_processed(self.kind, finished - started, failed=False)
+            self._system.observer.message_processed(self.kind, now() - started, failed=False)
             if type(result) is PendingReply:
-                if reply is not None:
-                    self._owe(result, reply)
-            elif reply is not None:
+                self._owe(result, reply)
+            else:
                 reply.resolve(result)
             return True
-        finally:
-            self.busy = False
+
+    async def _crashed(self, message: Any, error: Exception, started: float) -> bool:
+        """Record and log a crash, then restart (or escalate); False when the actor gave up."""
+        self._system.observer.message_processed(self.kind, now() - started, failed=True)
+        # The error's own text may quote the message (a user's words): type and frames only,
+        # the full error and the message at DEBUG.
+        log.error(
+            "%s crashed while handling a %s message: %s",
+            self.name,
+            type(message).__name__,
+            outline(error),
+        )
+        log.debug("the message that crashed %s: %r", self.name, message, exc_info=error)
+        return await self._restart_after(error)
 
     async def _start_instance(self) -> bool:
         """Create and start an instance, retrying per policy; False if it escalated."""
@@ -282,7 +326,8 @@ class ActorCell(Generic[M, R]):
                 instance.context = self
                 await instance.on_start()
             except Exception as exc:
-                log.error("%s failed to start", self.name, exc_info=exc)
+                log.error("%s failed to start: %s", self.name, outline(exc))
+                log.debug("%s's start failure in full", self.name, exc_info=exc)
                 if not await self._decide(exc):
                     return False
                 continue
@@ -319,7 +364,7 @@ class ActorCell(Generic[M, R]):
     def _owe(self, pending: PendingReply[Any], reply: Reply) -> None:
         pending.bind(reply)
         if not pending.settled:
-            self._pending = [p for p in self._pending if not p.settled]
+            self._pending = [p for p in self._pending or () if not p.settled]
             self._pending.append(pending)
 
     async def _stop_instance(self) -> None:
@@ -329,9 +374,10 @@ class ActorCell(Generic[M, R]):
         try:
             await instance.on_stop()
         except Exception as exc:
-            log.error("%s failed in on_stop", self.name, exc_info=exc)
+            log.error("%s failed in on_stop: %s", self.name, outline(exc))
+            log.debug("%s's on_stop failure in full", self.name, exc_info=exc)
         finally:
             # on_stop may still settle what it owes; whatever is left, the askers must not wait for.
-            owed, self._pending = self._pending, []
+            owed, self._pending = self._pending or (), None
             for pending in owed:
                 pending.fail(ActorStopped(self.name))

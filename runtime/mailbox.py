@@ -35,7 +35,7 @@ class MailboxClosed(Exception):
 class Mailbox(Generic[T]):
     """A FIFO of at most ``capacity`` messages, with an overflow policy."""
 
-    __slots__ = ("_closed", "capacity", "overflow", "receiver", "sender")
+    __slots__ = ("_closed", "capacity", "overflow", "receiver", "sender", "waiter")
 
     def __init__(self, capacity: int, overflow: Overflow = Overflow.REJECT) -> None:
         if capacity < 1:
@@ -49,9 +49,11 @@ class Mailbox(Generic[T]):
         )
         self.sender, self.receiver = streams
         self._closed = False
+        self.waiter: anyio.Event | None = None
+        """Set by the actor task while it waits for a message; whoever puts or closes wakes it."""
 
-    # ``ActorCell.tell`` calls ``sender.send_nowait`` itself and comes here only
-    # when the mailbox is full or closed, to keep the common path short.
+    # ``ActorCell.tell`` calls ``sender.send_nowait`` (and ``wake``) itself and
+    # comes here only when the mailbox is full or closed, to keep the common path short.
 
     def put_nowait(self, item: T) -> list[T] | None:
         """Queue ``item`` without waiting.
@@ -62,12 +64,14 @@ class Mailbox(Generic[T]):
         """
         try:
             self.sender.send_nowait(item)
-            return None
         except anyio.WouldBlock:
             if self.overflow is Overflow.REJECT:
                 raise MailboxOverflow from None
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             raise MailboxClosed from None
+        else:
+            self.wake()
+            return None
         dropped: list[T] = []
         while True:
             # Taking one item may let a waiting ``put`` refill the slot, hence the loop.
@@ -84,14 +88,26 @@ class Mailbox(Generic[T]):
             await self.sender.send(item)
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             raise MailboxClosed from None
+        self.wake()
 
-    # The actor task reads ``receiver`` directly (``receive_nowait`` / ``receive``):
-    # a wrapper method would add a coroutine frame to every idle actor.
+    # The actor task reads ``receiver`` directly with ``receive_nowait``, and when
+    # it is empty waits on ``waiter`` instead of ``receiver.receive()``: that
+    # would checkpoint again, build a waiting-receiver record (task info
+    # included) per idle actor, and hand items over outside the buffer. Every
+    # producer comes through this class or ``ActorCell.tell``, which wake it.
+
+    def wake(self) -> None:
+        """Wake the actor task if it waits for a message (after a put or a close)."""
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            waiter.set()
 
     def close(self) -> None:
         """Accept no more messages; those already queued can still be taken."""
         self._closed = True
         self.sender.close()
+        self.wake()
 
     def discard(self) -> list[T]:
         """Close both ends and return whatever was still queued (for failing pending asks)."""

@@ -127,7 +127,7 @@ class Registry(Generic[K, M, R]):
         self._forget(cell)
         verdict = self._escalations.record_failure(now())
         if isinstance(verdict, Escalate):
-            log.critical(
+            log.error(  # the system logs the one critical line, as it stops the service
                 "registry %s: %d actors gave up within %g s; escalating",
                 self.kind,
                 verdict.restarts + 1,
@@ -167,17 +167,16 @@ class Registry(Generic[K, M, R]):
     def passivate_idle(self, older_than: float | None = None) -> int:
         """Stop every actor idle for more than ``older_than`` seconds (default ``idle_timeout``).
 
-        Busy actors and actors with queued messages are never stopped. Returns
-        how many were stopped.
+        Only actors waiting for a message are stopped: never one that is
+        handling a message, restarting, or has messages queued. Returns how
+        many were stopped.
         """
         limit = self.idle_timeout if older_than is None else older_than
         if limit is None:
             return 0
         cutoff = now() - limit
         idle = [
-            key
-            for key, cell in self._cells.items()
-            if not cell.busy and cell.last_active <= cutoff and len(cell.mailbox) == 0
+            key for key, cell in self._cells.items() if (since := cell.idle_since()) is not None and since <= cutoff
         ]
         for key in idle:
             # Removing the key and closing the mailbox happen without an await in

@@ -104,6 +104,8 @@ class ActorSystem:
         stop_timeout: float = 5.0,
     ) -> None:
         self.observer = observer or Observer()
+        self.times_messages = type(self.observer).message_processed is not Observer.message_processed
+        """Whether actors time each message: only for an observer that overrides ``message_processed``."""
         self.shutdown_deadline = shutdown_deadline
         self.stop_timeout = stop_timeout
         self._groups: list[_Group] = []
@@ -209,7 +211,8 @@ class ActorSystem:
     def start_cell(self, cell: ActorCell[Any, Any]) -> None:
         """Start ``cell``'s task (used by registries)."""
         self.observer.actor_started(cell.kind)
-        self._task_group.start_soon(cell.run)
+        # ``create_task`` with a name skips ``start_soon``'s name lookup and coroutine check (per spawn).
+        self._task_group.create_task(cell.run(), name=cell.kind)
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
         """Run ``callback`` after ``delay`` seconds unless cancelled or the system stops.
@@ -257,7 +260,8 @@ class ActorSystem:
             failure = EscalationError(who, decision.restarts, decision.within)
             failure.__cause__ = error
             self._failure = failure
-            log.critical("stopping the service: %s (last error: %r)", failure, error)
+            # The error's type only: its text may quote a user's message (the crash was logged before).
+            log.critical("stopping the service: %s (last error: %s)", failure, type(error).__name__)
         self.request_shutdown()
 
     async def shutdown(self, deadline: float | None = None) -> None:

@@ -8,7 +8,7 @@ import anyio
 import pytest
 
 from runtime import Actor, ActorStopped, ActorSystem
-from tests.runtime.actors import Journal, Recorder
+from tests.runtime.actors import Journal, Recorder, occupy
 from tests.runtime.test_actors import wait_until
 
 pytestmark = pytest.mark.anyio
@@ -79,13 +79,15 @@ async def test_busy_actors_and_actors_with_queued_messages_are_not_passivated() 
     async with ActorSystem() as system:
         chats = system.registry(lambda key: Recorder(journal), kind="chat", idle_timeout=60)
         await chats.ask(1, "idle one", timeout=1)
-        chats.tell(2, ("sleep", 0.2))
+        hold = await occupy(chats.get(2))
         chats.tell(2, "queued")
-        await wait_until(lambda: chats.get(2)._cell.busy, system)
+        hold_3 = await occupy(chats.get(3))  # busy, nothing queued
         assert chats.passivate_idle(older_than=0) == 1
-        assert 2 in chats and 1 not in chats
+        assert 2 in chats and 3 in chats and 1 not in chats
+        hold.release.set()
         await chats.ask(2, "sync", timeout=2)
-    assert journal.handled[-2:] == ["queued", "sync"]
+        assert journal.handled[-2:] == ["queued", "sync"]
+        hold_3.release.set()
 
 
 async def test_no_message_is_lost_to_passivation_under_constant_churn() -> None:

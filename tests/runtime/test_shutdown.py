@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from functools import partial
 from typing import Any
 
 import anyio
@@ -87,14 +88,16 @@ async def test_the_deadline_cancels_a_stuck_actor_and_on_stop_still_runs() -> No
             for i in range(10):
                 fast.tell(i)
 
+            hold = Hold()  # never released
+
             async def asker() -> None:
                 try:
-                    await stuck.ask(Hold(), timeout=60)  # never released
+                    await stuck.ask(hold, timeout=60)
                 except ActorStopped as exc:
                     outcome.append(exc)
 
             outside.start_soon(asker)
-            await wait_until(lambda: stuck._cell.busy, system)
+            await hold.entered.wait()
             await system.shutdown()
     assert journal.stops == 1, "on_stop must run even for a cancelled actor"
     assert quick.handled == list(range(10))
@@ -144,8 +147,7 @@ async def test_sigterm_drains_and_stops_gracefully() -> None:
     journal = Journal()
     async with ActorSystem() as system:
         ref = system.spawn(lambda: Recorder(journal), kind="a", capacity=500)
-        system._task_group.start_soon(shutdown_on_signals, system)
-        await anyio.sleep(0.05)  # let the signal receiver install its handler
+        await system._task_group.start(shutdown_on_signals, system)
         for i in range(200):
             ref.tell(i)
         os.kill(os.getpid(), signal.SIGTERM)
@@ -153,3 +155,25 @@ async def test_sigterm_drains_and_stops_gracefully() -> None:
             await system.wait_stopped()
     assert journal.handled == list(range(200))
     assert journal.stops == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+async def test_a_second_sigterm_stops_at_once() -> None:
+    journal = Journal()
+    first: list[str] = []
+    with anyio.fail_after(10):
+        async with ActorSystem(shutdown_deadline=60) as system:
+            stuck = system.spawn(lambda: Recorder(journal), kind="stuck")
+            await occupy(stuck)  # never released: a graceful stop would wait the whole deadline
+
+            def graceful() -> None:
+                first.append("graceful")
+                system.request_shutdown()
+
+            await system._task_group.start(partial(shutdown_on_signals, system, on_first=graceful))
+            os.kill(os.getpid(), signal.SIGTERM)
+            await wait_until(lambda: system.stopping, system)
+            os.kill(os.getpid(), signal.SIGTERM)
+            await system.wait_stopped()
+    assert first == ["graceful"]
+    assert journal.stops == 1  # cancelled, and on_stop still ran

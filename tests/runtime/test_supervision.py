@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-from runtime import ActorCrashed, ActorStopped, ActorSystem, EscalationError, RestartPolicy
+from runtime import ActorCrashed, ActorStopped, ActorSystem, EscalationError, Observer, RestartPolicy
 from tests.runtime.actors import Journal, Recorder
 from tests.runtime.test_actors import wait_until
 
@@ -141,18 +141,28 @@ async def test_children_giving_up_too_often_escalate_the_registry_and_stop_the_s
 
 
 async def test_the_crash_log_names_the_message_type_but_not_its_content(caplog: pytest.LogCaptureFixture) -> None:
-    class Secret(Recorder):
+    class Parser(Recorder):
         async def receive(self, message: Any) -> Any:
-            raise RuntimeError("handler failed")
+            try:
+                int(message)
+            except ValueError as exc:  # the usual way user text ends up in an error message
+                raise RuntimeError(f"cannot parse {message!r}") from exc
 
-    caplog.set_level(logging.INFO, logger="runtime")
+    caplog.set_level(logging.DEBUG, logger="runtime")
     async with ActorSystem() as system:
-        ref = system.spawn(lambda: Secret(Journal()), kind="a", policy=QUICK)
+        ref = system.spawn(lambda: Parser(Journal()), kind="a", policy=QUICK)
         with pytest.raises(ActorCrashed):
             await ref.ask("my password is hunter2", timeout=1)
-    logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "crashed while handling a str message" in logged
-    assert "hunter2" not in logged
+        ref.tell("told: hunter2")
+        await wait_until(lambda: caplog.text.count("crashed while handling") == 2, system)
+    formatter = logging.Formatter()
+    shown = [formatter.format(r) for r in caplog.records if r.levelno >= logging.INFO]
+    assert all("hunter2" not in line for line in shown)
+    crash = next(line for line in shown if "crashed while handling a str message" in line)
+    # What it does say: the error's type, its cause's, and where they were raised.
+    assert "RuntimeError" in crash and "ValueError" in crash and "in receive" in crash
+    debug = "\n".join(formatter.format(r) for r in caplog.records if r.levelno == logging.DEBUG)
+    assert "hunter2" in debug  # for a developer who turns DEBUG on
 
 
 async def test_escalation_during_work_elsewhere_cancels_nothing_half_done() -> None:
@@ -169,3 +179,50 @@ async def test_escalation_during_work_elsewhere_cancels_nothing_half_done() -> N
             with anyio.fail_after(5):
                 await system.wait_stopped()
     assert steady.handled == list(range(100))
+
+
+class Watcher(Observer):
+    """Records what the runtime reports, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+        self.seconds: list[float] = []
+
+    def actor_restarted(self, kind: str) -> None:
+        self.events.append(("restarted", kind))
+
+    def message_processed(self, kind: str, seconds: float, *, failed: bool) -> None:
+        self.events.append(("failed" if failed else "processed", kind))
+        self.seconds.append(seconds)
+
+
+async def test_the_observer_hears_of_every_crash_and_restart() -> None:
+    watcher = Watcher()
+    async with ActorSystem(observer=watcher) as system:
+        ref = system.spawn(lambda: Recorder(Journal()), kind="fragile", policy=QUICK)
+        ref.tell("boom")
+        ref.tell("boom")
+        assert await ref.ask("after", timeout=1) == 1
+    assert watcher.events == [
+        ("failed", "fragile"),
+        ("restarted", "fragile"),
+        ("failed", "fragile"),
+        ("restarted", "fragile"),
+        ("processed", "fragile"),
+    ]
+
+
+async def test_processing_times_count_the_handling_not_the_wait_before_it() -> None:
+    watcher = Watcher()
+    async with ActorSystem(observer=watcher) as system:
+        ref = system.spawn(lambda: Recorder(Journal()), kind="a")
+        ref.tell(("sleep", 0.1))
+        ref.tell("quick")
+        await ref.ask("sync", timeout=1)
+        await anyio.sleep(0.3)  # idle: this time belongs to no message
+        ref.tell("after a pause")
+        await ref.ask("sync", timeout=1)
+    slow, quick, _, after_pause, _ = watcher.seconds
+    assert slow >= 0.1
+    assert quick < 0.1  # the slow one's time is not counted twice
+    assert after_pause < 0.3
