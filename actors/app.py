@@ -10,11 +10,11 @@ chats finish and drain, flush the persistence actor, close the connections.
 from __future__ import annotations
 
 import logging
-import signal
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import anyio
@@ -51,7 +51,16 @@ from actors.telegram.notices import notice_factory
 from actors.telegram.webhook import serve_webhook
 from assistant.settings import Settings, UpdatesMode
 from db.engine import create_engine
-from runtime import ActorStopped, ActorSystem, MailboxFull, Overflow, Registry, RestartPolicy
+from runtime import (
+    ActorStopped,
+    ActorSystem,
+    EscalationError,
+    MailboxFull,
+    Overflow,
+    Registry,
+    RestartPolicy,
+    shutdown_on_signals,
+)
 
 log = logging.getLogger("assistant.bot")
 
@@ -169,11 +178,17 @@ async def run_bot(settings: Settings, database_url: str, *, stop: anyio.Event | 
         log.info("running as @%s with %d role(s)", me.username, len(roles))
         await register_commands(bot, translate)
         system = ActorSystem(observer=RuntimeMetrics(metrics), shutdown_deadline=settings.shutdown_deadline)
-        async with AsyncExitStack() as stack:
-            http = await stack.enter_async_context(httpx.AsyncClient(limits=httpx.Limits(max_connections=500)))
-            await stack.enter_async_context(system)
-            wiring = _Wiring(settings, bot, me, engine, http, translate, roles, metrics, status, incidents)
-            return await _serve(wiring, system, stop or anyio.Event())
+        try:
+            async with AsyncExitStack() as stack:
+                http = await stack.enter_async_context(httpx.AsyncClient(limits=httpx.Limits(max_connections=500)))
+                await stack.enter_async_context(system)
+                wiring = _Wiring(settings, bot, me, engine, http, translate, roles, metrics, status, incidents)
+                await _serve(wiring, system, stop or anyio.Event())
+        except EscalationError as failure:
+            # The runtime logged the critical line when it happened; the rest stopped gracefully since.
+            log.error("the bot stopped after %s failed beyond its restart limits; exit status 1", failure.actor)
+            return 1
+        return 0
     finally:
         await bot.session.close()
         await engine.dispose()
@@ -195,7 +210,7 @@ class _Wiring:
     incidents: IncidentState
 
 
-async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Event) -> int:
+async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Event) -> None:
     settings, bot, me, engine, http = wiring.settings, wiring.bot, wiring.me, wiring.engine, wiring.http
     translate, roles, metrics = wiring.translate, wiring.roles, wiring.metrics
     status, incidents = wiring.status, wiring.incidents
@@ -303,7 +318,8 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
     try:
         async with anyio.create_task_group() as tg:
             stop = anyio.Event()
-            tg.start_soon(_watch_signals, system, stop)
+            # The first SIGTERM/SIGINT stops the intake before the actors (below); a second cancels them.
+            await tg.start(partial(shutdown_on_signals, system, on_first=stop.set))
             tg.start_soon(_watch_system, system, stop)
             tg.start_soon(_relay, external_stop, stop)
             await intake.replay_pending()
@@ -316,7 +332,6 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
             tg.cancel_scope.cancel()
     finally:
         await runner.cleanup()
-    return 1 if system.failure is not None else 0
 
 
 async def _run_intake(settings: Settings, intake: Intake, bot: Bot, scope: anyio.CancelScope) -> None:
@@ -327,17 +342,6 @@ async def _run_intake(settings: Settings, intake: Intake, bot: Bot, scope: anyio
                 await serve_webhook(settings, intake, bot)
             else:
                 await intake.poll_forever()
-
-
-async def _watch_signals(system: ActorSystem, stop: anyio.Event) -> None:
-    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
-        async for signum in signals:
-            if not stop.is_set():
-                log.info("received %s: stopping gracefully (again to stop at once)", signal.Signals(signum).name)
-                stop.set()
-            else:
-                log.warning("received %s again: stopping at once", signal.Signals(signum).name)
-                system.cancel()
 
 
 async def _relay(source: anyio.Event, target: anyio.Event) -> None:
