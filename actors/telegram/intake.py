@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
@@ -39,6 +39,7 @@ from actors.persistence.records import InboxDone, InboxReceived
 from actors.persistence.spill import SpillInbox
 from actors.persistence.store import DialogStore, StoreUnavailable
 from actors.telegram.handlers import HANDED_OFF
+from actors.telegram.reading import GetRawUpdates, UnreadableUpdate, read_update
 from runtime import ActorCrashed, ActorRef, ActorStopped, AskTimeout
 
 log = logging.getLogger("assistant.telegram")
@@ -56,6 +57,10 @@ CATCH_UP_RETRY = 1.0
 def update_payload(update: Update) -> dict[str, Any]:
     """The update as Telegram sent it (JSON, field names as in the Bot API)."""
     return update.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+def _payload(update: Update | UnreadableUpdate) -> dict[str, Any]:
+    return update.payload if isinstance(update, UnreadableUpdate) else update_payload(update)
 
 
 class RecentUpdates:
@@ -169,9 +174,14 @@ class Intake:
 
     async def _replay(self, payloads: list[dict[str, Any]]) -> None:
         for payload in payloads:
-            update = Update.model_validate(payload, context={"bot": self.bot})
+            update = read_update(payload, self.bot)
+            if update is None:
+                continue
             self.recent.add(update.update_id)
-            await self.dispatch(update, replaying=True)
+            if isinstance(update, UnreadableUpdate):
+                await self.skip_unreadable(update)
+            else:
+                await self.dispatch(update, replaying=True)
 
     # -- long polling -----------------------------------------------------------------
 
@@ -186,12 +196,8 @@ class Intake:
                 # The previous call worked: this one may wait the whole long-poll timeout.
                 self.healthy_until = time.monotonic() + self.poll_timeout + 20
             try:
-                updates = await self.bot.get_updates(
-                    offset=offset,
-                    timeout=self.poll_timeout,
-                    allowed_updates=ALLOWED_UPDATES,
-                    request_timeout=self.poll_timeout + 15,
-                )
+                method = GetRawUpdates(offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+                raw = await self.bot(method, request_timeout=self.poll_timeout + 15)
             except TelegramRetryAfter as exc:
                 await anyio.sleep(exc.retry_after)
                 continue
@@ -206,26 +212,31 @@ class Intake:
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
             backoff = 1.0
-            if updates:
-                await self.accept(updates)
-                offset = updates[-1].update_id + 1
+            read = [item for item in (read_update(payload, self.bot) for payload in raw) if item is not None]
+            if read:
+                await self.accept(read)
+                offset = max(item.update_id for item in read) + 1
 
-    async def accept(self, updates: list[Update]) -> None:
+    async def accept(self, updates: Sequence[Update | UnreadableUpdate]) -> None:
         """Polling: record new updates and dispatch them; return once the records are durable.
 
         The records are queued before anything the updates cause (a done mark
         must never overtake its update), but not awaited before dispatching: the
-        caller confirms the offset only after this returns.
+        caller confirms the offset only after this returns. An update aiogram
+        cannot read is recorded as it came and marked done at once.
         """
         fresh = [u for u in updates if u.update_id > self.watermark and u.update_id not in self.recent]
         if not fresh:
             return
         for update in fresh:
-            await self.persistence.send(InboxReceived(update.update_id, update_payload(update)))
-        self.watermark = fresh[-1].update_id
+            await self.persistence.send(InboxReceived(update.update_id, _payload(update)))
+        self.watermark = max(update.update_id for update in fresh)
         for update in fresh:
             self.recent.add(update.update_id)
-            await self.dispatch(update)
+            if isinstance(update, UnreadableUpdate):
+                await self.skip_unreadable(update)
+            else:
+                await self.dispatch(update)
         while True:
             try:
                 await self.persistence.ask(Durable(()), timeout=RECORD_TIMEOUT)
@@ -235,7 +246,12 @@ class Intake:
 
     # -- webhook ------------------------------------------------------------------
 
-    async def accept_pushed(self, update: Update) -> None:
+    async def skip_unreadable(self, update: UnreadableUpdate) -> None:
+        log.warning("update %s cannot be read (%s); recorded as it came and skipped", update.update_id, update.reason)
+        self.on_update("unreadable")
+        await self.persistence.send(InboxDone(update.update_id))
+
+    async def accept_pushed(self, update: Update | UnreadableUpdate) -> None:
         """Webhook: return once ``update`` is durably recorded; dispatch it unless it came before.
 
         Raises (and the webhook answers an error, so Telegram retries) if it
@@ -249,7 +265,7 @@ class Intake:
             return
         done = self.inflight[update_id] = anyio.Event()
         try:
-            record = InboxReceived(update_id, update_payload(update))
+            record = InboxReceived(update_id, _payload(update))
             known: frozenset[int] | None = await self.persistence.ask(RecordUpdates((record,)), timeout=RECORD_TIMEOUT)
             self.recent.add(update_id)
         finally:
@@ -258,7 +274,10 @@ class Intake:
         if known is not None and update_id in known:
             log.info("update %s delivered again; the inbox has it already", update_id)
             return
-        await self.dispatch(update)
+        if isinstance(update, UnreadableUpdate):
+            await self.skip_unreadable(update)
+        else:
+            await self.dispatch(update)
 
     # -- handling -------------------------------------------------------------------
 

@@ -17,11 +17,10 @@ from urllib.parse import urlsplit
 
 import anyio
 from aiogram import Bot
-from aiogram.types import Update
 from aiohttp import web
-from pydantic import ValidationError
 
 from actors.telegram.intake import ALLOWED_UPDATES, Intake
+from actors.telegram.reading import read_update
 from assistant.settings import Settings
 from runtime import ActorCrashed, ActorStopped, AskTimeout
 
@@ -35,8 +34,10 @@ def build_webhook_app(intake: Intake, bot: Bot, secret: str, path: str) -> web.A
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
             return web.Response(status=401, text="wrong secret token")
         try:
-            update = Update.model_validate(await request.json(), context={"bot": bot})
-        except (ValueError, ValidationError):
+            update = read_update(await request.json(), bot)
+        except ValueError:
+            update = None
+        if update is None:  # not even an update_id: not something Telegram would send
             log.warning("webhook: a request that is not a Telegram update was refused")
             return web.Response(status=400, text="not an update")
         try:

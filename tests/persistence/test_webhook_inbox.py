@@ -79,3 +79,30 @@ async def test_out_of_order_and_repeated_deliveries_are_recorded_before_200_and_
             assert len(answers) == 1, (update_id, answers)
         stored = await scalar(clean_db, "SELECT count(*) FROM messages WHERE direction = 'in'")
         assert stored == len(expected)
+
+
+async def test_an_update_aiogram_cannot_read_gets_200_is_kept_and_the_next_is_answered(
+    clean_db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    options = {"webhook_url": url, "webhook_secret": SECRET, "webhook_host": "127.0.0.1", "webhook_port": port}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    broken = {"update_id": 200, "message": {"message_id": "one", "date": 1, "text": "no chat"}}
+    future_kind = {"update_id": 201, "some_future_update_kind": {"x": 1}}
+    async with (
+        running_bot(database_url, tmp_path, updates_mode="webhook", wait_for="setWebhook", **options) as bot,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        # A 400 would make Telegram send them again and again: they are accepted, kept and skipped.
+        for payload in (broken, future_kind):
+            assert (await client.post(url, json=payload, headers=headers)).status_code == 200
+        assert (await client.post(url, json={"no": "update_id"}, headers=headers)).status_code == 400
+        assert (await client.post(url, json=update(202), headers=headers)).status_code == 200
+        await bot.tg.wait_for_bot_messages(CHAT_BASE + 202, 1)
+
+        async def kept_and_done() -> bool:
+            sql = "SELECT count(*) FROM inbox WHERE update_id IN (200, 201, 202) AND done_at IS NOT NULL"
+            return bool(await scalar(clean_db, sql) == 3)
+
+        await eventually(kept_and_done, 10, "the unreadable updates kept in the inbox and marked done")
