@@ -36,13 +36,38 @@ def _columns(rows: Sequence[Any], *fields: str) -> Columns:
 
 def _cut(values: list[str | None]) -> list[str | None]:
     # Error texts can be long; the column keeps the start, which says what happened.
-    return [value[:ERROR_CHARS] if value else None for value in values]
+    return _text([value[:ERROR_CHARS] if value else None for value in values])
+
+
+NUL = "\x00"
+NUL_STAND_IN = "\ufffd"
+
+
+def _text(values: list[Any]) -> list[Any]:
+    """PostgreSQL's text and jsonb cannot hold NUL, which a user can send: it becomes U+FFFD."""
+    return [value.replace(NUL, NUL_STAND_IN) if isinstance(value, str) and NUL in value else value for value in values]
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(NUL, NUL_STAND_IN)
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+def _json(payload: Any) -> str:
+    text = json.dumps(payload, ensure_ascii=False)
+    # json.dumps writes NUL as the escape \u0000, which jsonb refuses; rare, so checked on the text.
+    return json.dumps(_without_nul(payload), ensure_ascii=False) if "\\u0000" in text else text
 
 
 def message_columns(records: Sequence[MessageRecord]) -> Columns:
     """dedup_key, chat_id, user_id, direction, text, author, created_at, update_id,
     telegram_message_id, reply_to_key, role, model, is_fallback, latency_ms, cost."""
-    return _columns(
+    columns = _columns(
         records,
         "dedup_key",
         "chat_id",
@@ -60,6 +85,9 @@ def message_columns(records: Sequence[MessageRecord]) -> Columns:
         "latency_ms",
         "cost",
     )
+    columns[4][:] = _text(columns[4])
+    columns[5][:] = _text(columns[5])
+    return columns
 
 
 def llm_call_columns(records: Sequence[LLMCallRecord]) -> Columns:
@@ -125,7 +153,8 @@ def user_columns(records: Sequence[UserSeen]) -> Columns:
     ids, usernames, first_names, last_names, languages, last_seen = _columns(
         rows, "user_id", "username", "first_name", "last_name", "language_code", "at"
     )
-    return ids, usernames, first_names, last_names, languages, [first[i] for i in ids], last_seen
+    names = (_text(usernames), _text(first_names), _text(last_names), _text(languages))
+    return ids, *names, [first[i] for i in ids], last_seen
 
 
 @dataclass
@@ -163,7 +192,7 @@ def chat_columns(records: Sequence[ChatSeen | RoleChanged | ContextReset]) -> Co
                 row.role_at, row.role = record.at, record.role
         elif row.context_since is None or record.at > row.context_since:
             row.context_since = record.at
-    return _columns(
+    columns = _columns(
         list(rows.values()),
         "chat_id",
         "type",
@@ -172,6 +201,8 @@ def chat_columns(records: Sequence[ChatSeen | RoleChanged | ContextReset]) -> Co
         "role",
         "context_since",
     )
+    columns[2][:] = _text(columns[2])
+    return columns
 
 
 def inbox_columns(records: Sequence[InboxReceived]) -> Columns:
@@ -181,7 +212,7 @@ def inbox_columns(records: Sequence[InboxReceived]) -> Columns:
         first.setdefault(record.update_id, record)
     rows = list(first.values())
     ids, payloads, received = _columns(rows, "update_id", "payload", "at")
-    return ids, [json.dumps(payload, ensure_ascii=False) for payload in payloads], received
+    return ids, [_json(payload) for payload in payloads], received
 
 
 def done_columns(records: Sequence[InboxDone]) -> Columns:
