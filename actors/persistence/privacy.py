@@ -6,11 +6,21 @@ Plain functions over an engine; the persistence actor decides when they run.
 from __future__ import annotations
 
 import anyio
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.catch_up import catch_up, catch_up_chunk
 from db.models import Message
+
+COUNTED_MESSAGES_OF_USER = text(
+    """
+    DELETE FROM messages
+    WHERE user_id = :user_id
+      AND (insert_xid IS NULL
+           OR insert_xid <= (SELECT through_xid FROM stats_progress WHERE source = 'messages'))
+    """
+)
+UNCOUNTED_RETRY = 0.2
 
 
 async def delete_user_messages(engine: AsyncEngine, user_id: int, *, timeout: float) -> int:
@@ -18,15 +28,22 @@ async def delete_user_messages(engine: AsyncEngine, user_id: int, *, timeout: fl
 
     Statistics outlive the texts: every row is counted before any is deleted,
     the bulk in chunks (up to ten timeouts), the last rows in the deleting
-    transaction itself (one timeout).
+    transaction itself (one timeout). A row whose inserting transaction was
+    still running behind an older one cannot be counted yet: it is deleted on a
+    later round, once the statistics have it.
     """
+    deleted = 0
     with anyio.fail_after(timeout * 10):
         await catch_up(engine)
-    with anyio.fail_after(timeout):
-        async with engine.begin() as connection:
-            await catch_up_chunk(connection, rows=2_000_000_000)
-            result = await connection.execute(delete(Message).where(Message.user_id == user_id))
-    return int(result.rowcount)
+        while True:
+            async with engine.begin() as connection:
+                await catch_up_chunk(connection, rows=2_000_000_000)
+                result = await connection.execute(COUNTED_MESSAGES_OF_USER, {"user_id": user_id})
+                deleted += int(result.rowcount)
+                left = await connection.scalar(select(func.count()).where(Message.user_id == user_id))
+            if not left:
+                return deleted
+            await anyio.sleep(UNCOUNTED_RETRY)
 
 
 async def clear_old_texts(engine: AsyncEngine, days: int, *, limit: int, timeout: float = 60.0) -> int:

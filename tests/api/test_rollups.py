@@ -286,3 +286,34 @@ async def test_a_catch_up_with_nothing_to_do_never_reads_a_whole_table(
     finally:
         await session.close()
     assert tuple(scans) == (0, 10)
+
+
+async def test_forget_never_deletes_a_message_the_statistics_have_not_counted(
+    clean_db: AsyncEngine, database_url: str
+) -> None:
+    """/forget while a row is held back behind an older transaction: it waits, so the row is counted, then gone."""
+    from actors.persistence.privacy import delete_user_messages
+
+    older = await asyncpg.connect(to_asyncpg_dsn(database_url))
+    try:
+        transaction = older.transaction()
+        await transaction.start()
+        await older.fetchval("SELECT pg_current_xact_id()")
+        async with clean_db.begin() as db:
+            await db.execute(insert(Message).values([message(f"f{i}", chat_id=6, user_id=6) for i in range(3)]))
+        async with asyncio.TaskGroup() as tasks:
+            forgetting = tasks.create_task(delete_user_messages(clean_db, 6, timeout=10))
+            async with clean_db.connect() as db:
+                # The rows cannot be counted while the older transaction runs, so none may be deleted yet.
+                for _ in range(3):
+                    await asyncio.sleep(0.1)
+                    left = (await db.exec_driver_sql("SELECT count(*) FROM messages WHERE user_id = 6")).scalar()
+                    assert left == 3
+            await transaction.commit()
+        deleted = forgetting.result()
+    finally:
+        await older.close()
+    async with clean_db.connect() as db:
+        counted = (await db.exec_driver_sql("SELECT messages_in FROM stats_chats WHERE chat_id = 6")).scalar_one()
+        left = (await db.exec_driver_sql("SELECT count(*) FROM messages WHERE user_id = 6")).scalar()
+    assert (deleted, left, counted) == (3, 0, 3)
