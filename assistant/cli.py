@@ -66,7 +66,7 @@ def _bot(args: argparse.Namespace) -> int:
             "the database is unreachable; starting without it (migrations run at the next start)"
         )
     tune_gc()
-    return anyio.run(run_bot, settings, url)
+    return anyio.run(run_bot, settings, url, backend_options={"use_uvloop": True})
 
 
 def _migrate(args: argparse.Namespace) -> int:
