@@ -13,7 +13,8 @@ import pytest
 from api.app import create_app
 from db.connect import to_asyncpg_dsn
 from db.migrate import upgrade
-from db.seed import AlreadySeeded, HistoryGenerator, SeedPlan, seed
+from db.seed import AlreadySeeded, SeedPlan, seed
+from db.synthetic import HistoryGenerator
 from tests.api.conftest import TOKEN, api_settings
 from tests.conftest import PostgresServer, create_test_database, drop_test_database
 
