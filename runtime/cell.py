@@ -103,6 +103,7 @@ class ActorCell(Generic[M, R]):
         "_policy",
         "_system",
         "_tracker",
+        "_yielding",
         "key",
         "kind",
         "mailbox",
@@ -129,7 +130,8 @@ class ActorCell(Generic[M, R]):
         self._instance: Actor[M, R] | None = None
         self._pending: list[PendingReply[Any]] | None = None  # replies the instance still owes; rare, so lazy
         self._name: str | None = None
-        self._idle_since = 0.0  # when the task last began waiting for a message
+        self._idle_since = 0.0  # when the task last ran out of messages
+        self._yielding = False  # out of messages, yielding once before it waits for one
 
     # -- Context -------------------------------------------------------
 
@@ -154,13 +156,15 @@ class ActorCell(Generic[M, R]):
         return len(self.mailbox)
 
     def idle_since(self) -> float | None:
-        """When the actor began waiting for its next message (``now()`` clock); None while it has work.
+        """When the actor ran out of messages (``now()`` clock); None while it has work.
 
         An actor that is handling a message, restarting, or has messages queued
-        (a put wakes it at once) is not idle; so stopping an idle one never
+        is not idle. An idle one holds no message, so stopping it never
         interrupts or reorders anything.
         """
-        return self._idle_since if self.mailbox.waiter is not None else None
+        if self.mailbox.waiter is not None or (self._yielding and len(self.mailbox) == 0):
+            return self._idle_since
+        return None
 
     # -- sending -------------------------------------------------------
 
@@ -227,6 +231,7 @@ class ActorCell(Generic[M, R]):
             receive = self._instance.receive  # type: ignore[union-attr]  # again after each restart
             clock = now
             handled = 0
+            worked = False  # whether a message was taken since the last yield or wait
             started = clock()  # when the next message's processing counts from
             while True:
                 if handled == FAIRNESS_BATCH:
@@ -243,6 +248,15 @@ class ActorCell(Generic[M, R]):
                 except anyio.EndOfStream:
                     return
                 if item is _EMPTY:
+                    if worked:
+                        # Ran dry after some work: let running producers refill the mailbox
+                        # once before parking (parking and waking cost more than a yield).
+                        worked = False
+                        self._idle_since, self._yielding = clock(), True
+                        await anyio.lowlevel.checkpoint()
+                        self._yielding = False
+                        started = clock()
+                        continue
                     # Nothing queued: sleep until a producer (or close) wakes us, then look again.
                     # Items stay in the buffer until taken here, so a cancelled wait loses none.
                     self._idle_since = clock()
@@ -250,6 +264,7 @@ class ActorCell(Generic[M, R]):
                     await waiter.wait()
                     started = clock()
                     continue
+                worked = True
                 handled += 1
                 if type(item) is Ask:
                     if not await self._handle_ask(item):
