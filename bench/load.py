@@ -178,6 +178,8 @@ class Phase:
     warmup_chats: int = WARMUP_CHATS
     settle: float = 1.0
     """Seconds to let the bot settle before reading its memory."""
+    bot_env: dict[str, str] = field(default_factory=dict)
+    """Settings for the bot beyond the benchmark's own (``--bot-env``)."""
 
 
 @dataclass
@@ -202,6 +204,8 @@ class PhaseResult:
     """Change of every /metrics series over the load."""
     database: dict[str, float]
     """Change of PostgreSQL's counters for the bot's database over the load."""
+    drafts: int = 0
+    """Draft updates the measured chats received."""
 
 
 async def run_phase(phase: Phase, server: str | None, keepalive: float) -> PhaseResult:
@@ -211,13 +215,15 @@ async def run_phase(phase: Phase, server: str | None, keepalive: float) -> Phase
         fake_openrouter(phase.shape, keepalive) as (llm, llm_pid),
     ):
         with TemporaryDirectory(prefix="bench-load-") as work:
-            async with running_bot(tg, llm, database_url, Path(work), phase.idle_seconds) as bot:
+            async with running_bot(tg, llm, database_url, Path(work), phase.idle_seconds, phase.bot_env) as bot:
                 result = await _drive(phase, tg, bot, {"bot": bot.pid, "telegram": tg_pid, "openrouter": llm_pid})
             updates = await tg.update_timings()
             calls = await tg.call_timings()
             model_calls = await llm.call_timings()
     chars = len(render_markdown(phase.shape.answer).text)
     result.matched = match(result.offered, updates, calls, model_calls, chars)
+    chats = range(phase.chat_base, phase.chat_base + phase.chats)
+    result.drafts = sum(call.method == "sendMessageDraft" and int(call.chat_id) in chats for call in calls)
     return result
 
 
@@ -366,7 +372,8 @@ def report(result: PhaseResult) -> list[str]:
         "",
         f"CPU during the load ({wall:.1f} s; 100% = one core): {cpu}; "
         f"everything else on the machine (PostgreSQL included) {max(others, 0.0) / wall:.0%}",
-        f"bot CPU per answer: {result.cpu.get('bot', 0.0) / len(answered) * 1000:.1f} ms",
+        f"bot CPU per answer: {result.cpu.get('bot', 0.0) / len(answered) * 1000:.1f} ms; "
+        f"{result.drafts / len(answered):.1f} draft updates per answer",
         _persistence_line(result),
         _database_line(result),
         f"bot RSS: {result.rss_base / MB:.1f} MB with 0 chats (after warm-up); peak {result.rss_peak / MB:.1f} MB "
@@ -452,6 +459,9 @@ def main() -> None:
     parser.add_argument("--keepalive", type=float, default=1.0, help="the fake model's keep-alive interval (s)")
     parser.add_argument("--server", help="PostgreSQL URL for the scratch databases")
     parser.add_argument(
+        "--bot-env", action="append", default=[], metavar="NAME=VALUE", help="a setting for the bot (repeatable)"
+    )
+    parser.add_argument(
         "--wait-quiet", type=float, default=0.0, metavar="S", help="wait up to S seconds for an idle machine per phase"
     )
     parser.add_argument(
@@ -464,6 +474,7 @@ def main() -> None:
         args.known_chats, args.known_rate, args.known_idle_seconds = 300, 100.0, 2.0
         warmup, settle, margin = 10, 0.5, 1
     rates = [float(r) for r in args.rates.split(",")] if args.rates else [args.rate]
+    bot_env = dict(item.split("=", 1) for item in args.bot_env)
     shape = shape_for(args.model_seconds, args.first_token, args.tokens_per_second)
     phases: list[Phase] = []
     if not args.skip_dialogs:
@@ -471,7 +482,8 @@ def main() -> None:
             gap = args.chats / offered_rate  # seconds between two messages of one chat
             idle = args.idle_seconds or math.ceil(gap + args.model_seconds + margin)
             name = "Dialogs" if len(rates) == 1 else f"Dialogs at {offered_rate:g}/s"
-            phases.append(Phase(name, args.chats, args.messages, offered_rate, shape, idle, DIALOG_CHAT_BASE, warmup))
+            size = (args.chats, args.messages, offered_rate)
+            phases.append(Phase(name, *size, shape, idle, DIALOG_CHAT_BASE, warmup, bot_env=bot_env))
     if not args.skip_known:
         fast = shape_for(0.1, 0.05, 200)
         phases.append(
@@ -485,6 +497,7 @@ def main() -> None:
                 KNOWN_CHAT_BASE,
                 warmup,
                 settle,
+                bot_env,
             )
         )
     machine = describe_machine()

@@ -128,14 +128,19 @@ async def fake_telegram() -> AsyncIterator[tuple[FakeTelegramClient, int]]:
 
 
 def bot_environment(
-    tg: FakeTelegramClient, llm: RemoteFakeOpenRouter, database_url: str, data_dir: Path, idle_seconds: float
+    tg: FakeTelegramClient,
+    llm: RemoteFakeOpenRouter,
+    database_url: str,
+    data_dir: Path,
+    idle_seconds: float,
+    extra: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], int]:
     """The bot's environment for a load test, and its metrics port.
 
     The product's defaults, except: Telegram's global pacing and the per-user
     rate limits are lifted (the load comes from few machines, not from
     Telegram's limits or abusive users), logs are at WARNING, and chats
-    passivate after ``idle_seconds``.
+    passivate after ``idle_seconds``. ``extra`` settings come last (``--bot-env``).
     """
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")}
     port = free_port()
@@ -156,7 +161,7 @@ def bot_environment(
         "RATE_LIMIT_PER_DAY": "1000000",
         "CHAT_IDLE_SECONDS": f"{idle_seconds:g}",
     }
-    return {**keep, **settings}, port
+    return {**keep, **settings, **(extra or {})}, port
 
 
 @dataclass
@@ -187,10 +192,15 @@ class Bot:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    tg: FakeTelegramClient, llm: RemoteFakeOpenRouter, database_url: str, workdir: Path, idle_seconds: float
+    tg: FakeTelegramClient,
+    llm: RemoteFakeOpenRouter,
+    database_url: str,
+    workdir: Path,
+    idle_seconds: float,
+    extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[Bot]:
     """``assistant bot`` as a child process in ``workdir`` (no .env there); up once it long-polls."""
-    env, port = bot_environment(tg, llm, database_url, workdir / "data", idle_seconds)
+    env, port = bot_environment(tg, llm, database_url, workdir / "data", idle_seconds, extra_env)
     process = BotProcess(env, workdir, workdir / "bot.log")
     process.start()
     try:
