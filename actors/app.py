@@ -45,6 +45,7 @@ from actors.persistence.spill import SpillFile
 from actors.persistence.store import DialogStore
 from actors.roles import load_roles
 from actors.telegram.courier import Courier, Limits
+from actors.telegram.draft_budget import DraftBudget
 from actors.telegram.handlers import Gateway, build_router
 from actors.telegram.intake import Intake
 from actors.telegram.notices import notice_factory
@@ -280,6 +281,7 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
         answer_button=answer_button,
         context_tokens=settings.llm_context_tokens,
         draft_interval=settings.stream_draft_interval,
+        draft_budget=DraftBudget(settings.stream_draft_budget),
         edit_interval=settings.stream_edit_interval,
         defer_window=settings.deferred_answer_window,
         fallback_note=settings.fallback_note,

@@ -140,7 +140,8 @@ class ChatActor(Actor[ChatMessage, None]):
             temperature=role.temperature,
         )
         display = self._display(incoming)
-        live = LiveText(display, self.deps.stream_interval(incoming.where.is_group or self.drafts_refused))
+        by_edits = incoming.where.is_group or self.drafts_refused
+        live = LiveText(display, self.deps.stream_interval(by_edits), self.deps.draft_budget)
         told = deferred  # the user of a kept question was told already
 
         async def stalled(wait: float) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -14,6 +14,7 @@ from actors.llm.router import ModelRouter
 from actors.persistence.store import DialogStore
 from actors.roles import Roles
 from actors.telegram.courier import Courier
+from actors.telegram.draft_budget import DraftBudget
 from runtime import ActorRef
 
 
@@ -59,6 +60,7 @@ class ChatDeps:
     answer_button: Callable[[str, str | None], Awaitable[None]]
     context_tokens: int = 8000
     draft_interval: float = 0.25
+    draft_budget: DraftBudget = field(default_factory=DraftBudget)
     edit_interval: float = 1.0
     defer_window: float = 600.0
     fallback_note: bool = False

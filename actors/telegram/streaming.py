@@ -19,6 +19,7 @@ import anyio
 from aiogram.exceptions import TelegramAPIError
 
 from actors.telegram.courier import Courier, DraftRefused, DraftsUnavailable, MessageGone, Undeliverable
+from actors.telegram.draft_budget import DraftBudget
 from actors.telegram.formatting import FormattedText, preview
 
 log = logging.getLogger("assistant.telegram")
@@ -169,12 +170,20 @@ class LiveText:
 
     The first change is shown at once (time to first visible text is one
     round trip); later changes at most every ``interval`` seconds, always
-    ending with the newest text. The painter runs in the caller's task group.
+    ending with the newest text. Drafts also keep within the bot-wide
+    ``budget``: when many answers stream at once, each one's later drafts
+    come further apart. The painter runs in the caller's task group.
     """
 
-    def __init__(self, display: Display, interval: float) -> None:
+    def __init__(
+        self,
+        display: Display,
+        interval: float,
+        budget: DraftBudget | None = None,
+    ) -> None:
         self.display = display
         self.interval = interval
+        self.budget = budget
         self.text = ""
         self._changed = anyio.Event()
         self._shown: str | None = None
@@ -189,16 +198,31 @@ class LiveText:
         self._changed.set()
 
     async def paint(self) -> None:
-        """Forever: show the newest text, then rest ``interval``. Cancel it when the answer ends."""
-        while True:
-            await self._changed.wait()
-            self._changed = anyio.Event()
-            if self.text != self._shown:
-                shown = self.text
-                # Let a request in flight finish even when the answer ends meanwhile: cut
-                # off, the id of a just-sent preview would be lost and the final answer
-                # would arrive as a second message. Bounded, so a dead Telegram cannot hold us.
-                with anyio.move_on_after(SHOW_GRACE, shield=True):
-                    await self.display.show(shown)
-                self._shown = shown
-            await anyio.sleep(self.interval)
+        """Forever: show the newest text, then rest. Cancel it when the answer ends."""
+        budget: DraftBudget | None = None  # set while this answer counts as streaming drafts
+        try:
+            while True:
+                await self._changed.wait()
+                self._changed = anyio.Event()
+                if self.text != self._shown:
+                    shown = self.text
+                    # Let a request in flight finish even when the answer ends meanwhile: cut
+                    # off, the id of a just-sent preview would be lost and the final answer
+                    # would arrive as a second message. Bounded, so a dead Telegram cannot hold us.
+                    with anyio.move_on_after(SHOW_GRACE, shield=True):
+                        await self.display.show(shown)
+                    self._shown = shown
+                    if budget is None and self.budget is not None and self._drafting():
+                        budget = self.budget
+                        budget.first()
+                if budget is not None and not self._drafting():  # drafts refused: edits have their own pace
+                    budget.finished()
+                    budget = None
+                pause = self.interval if budget is None else budget.spacing(self.interval)
+                await anyio.sleep(pause)
+        finally:
+            if budget is not None:
+                budget.finished()
+
+    def _drafting(self) -> bool:
+        return isinstance(self.display, DraftDisplay) and self.display.fallback is None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
 from actors.telegram.courier import Courier
+from actors.telegram.draft_budget import DraftBudget
 from actors.telegram.formatting import FormattedText
-from actors.telegram.streaming import DraftDisplay, EditDisplay
+from actors.telegram.streaming import DraftDisplay, EditDisplay, LiveText
 from tests.fakes.telegram import FakeTelegram, User
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -56,3 +59,34 @@ async def test_drafts_unavailable_in_a_chat_are_remembered(tg: FakeTelegram, cou
     display = DraftDisplay(courier, ALICE, 7, reply_to=None, thread_id=None)
     await display.show("partial")
     assert display.drafts_refused
+
+
+async def test_a_crowded_draft_budget_never_holds_back_the_first_draft(tg: FakeTelegram, courier: Courier) -> None:
+    budget = DraftBudget(per_second=1)
+    for _ in range(99):
+        budget.first()  # 99 other answers streaming: a later draft would wait 100 s
+    live = LiveText(DraftDisplay(courier, ALICE, 7, reply_to=None, thread_id=None), 0.05, budget)
+    async with anyio.create_task_group() as painter:
+        painter.start_soon(live.paint)
+        live.append("Hello")
+        [draft] = await eventually(lambda: tg.drafts(ALICE), timeout=5)
+        assert draft.text == "Hello"
+        await eventually(lambda: budget.streaming == 100, timeout=5, message="the answer shares the budget")
+        live.append(", world")
+        assert budget.spacing(0.05) == 100.0
+        painter.cancel_scope.cancel()
+    assert budget.streaming == 99, "an answer that ended leaves the budget to the others"
+    assert [d.text for d in await tg.drafts(ALICE)] == ["Hello"], "the later draft waited for its share"
+
+
+async def test_an_answer_streamed_by_edits_leaves_the_draft_budget(tg: FakeTelegram, courier: Courier) -> None:
+    await tg.refuse_drafts(ALICE)
+    budget = DraftBudget(per_second=100)
+    live = LiveText(DraftDisplay(courier, ALICE, 7, reply_to=None, thread_id=None), 0.05, budget)
+    async with anyio.create_task_group() as painter:
+        painter.start_soon(live.paint)
+        live.append("Hello")
+        await eventually(lambda: tg.bot_messages(ALICE), timeout=5)
+        await eventually(lambda: budget.streaming == 0, timeout=5)
+        painter.cancel_scope.cancel()
+    assert budget.streaming == 0
