@@ -21,7 +21,6 @@ import anyio
 import httpx
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, User
@@ -49,6 +48,7 @@ from actors.telegram.draft_budget import DraftBudget
 from actors.telegram.handlers import Gateway, build_router
 from actors.telegram.intake import Intake
 from actors.telegram.notices import notice_factory
+from actors.telegram.session import JsonSession
 from actors.telegram.webhook import serve_webhook
 from assistant.settings import Settings, UpdatesMode
 from db.engine import create_engine
@@ -68,9 +68,9 @@ log = logging.getLogger("assistant.bot")
 
 def make_bot(settings: Settings) -> Bot:
     assert settings.telegram_bot_token is not None
-    session = AiohttpSession()
+    session = JsonSession()
     if settings.telegram_api_url is not None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(str(settings.telegram_api_url).rstrip("/")))
+        session = JsonSession(api=TelegramAPIServer.from_base(str(settings.telegram_api_url).rstrip("/")))
     return Bot(settings.telegram_bot_token.get_secret_value(), session=session, default=DefaultBotProperties())
 
 

@@ -1,4 +1,4 @@
-"""The courier on a virtual clock, talking to the fake Telegram over real HTTP."""
+"""The courier on a virtual clock, talking to the fake Telegram over real HTTP (JSON bodies, as the bot sends)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ async def clock() -> VirtualClock:
 
 @pytest.fixture
 async def courier(tg: FakeTelegram, clock: VirtualClock) -> AsyncIterator[Courier]:
-    bot = make_bot(tg.url, tg.token)
+    bot = make_bot(tg.url, tg.token, json=True)  # the bot's own session
     try:
         yield Courier(bot, clock=clock, sleep=clock.sleep)
     finally:

@@ -31,9 +31,10 @@ async def tg() -> AsyncIterator[FakeTelegram]:
         yield fake
 
 
-@pytest.fixture
-async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
-    bot = make_bot(tg.url)
+@pytest.fixture(params=["multipart", "json"])
+async def bot(tg: FakeTelegram, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """aiogram's own multipart bodies, and the JSON bodies of the bot's session: the fake takes both alike."""
+    bot = make_bot(tg.url, json=request.param == "json")
     yield bot
     await bot.session.close()
 
