@@ -36,7 +36,10 @@ class ModelClient(Protocol):
 
 
 class Attempt:
-    """Streams one completion into ``chunks``; ``settled`` fires at the first text or the end."""
+    """Streams one completion into ``chunks``.
+
+    ``settled`` fires at the first text or the end, ``finished`` at the end.
+    """
 
     def __init__(self, *, slot: ModelSlot, permit: Any, request: ChatRequest, hedge: bool) -> None:
         self.slot = slot
@@ -47,6 +50,7 @@ class Attempt:
         self.chunks: list[str] = []
         self.changed = anyio.Event()
         self.settled = anyio.Event()
+        self.finished = anyio.Event()
         self.done = False
         self.reported = False
         self.error: LLMError | None = None
@@ -95,6 +99,7 @@ class Attempt:
                 self.done = True
                 self.settled.set()
                 self.changed.set()
+                self.finished.set()
 
     def report(self, outcome: Outcome, request: AnswerRequest) -> CallReport:
         from actors.llm.router import CallReport

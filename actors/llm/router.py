@@ -103,7 +103,8 @@ class ModelRouter:
     """Answers requests with the primary and fallback models, guided by the health actor.
 
     ``on_call`` receives every call's record and may wait (backpressure): a
-    record is never dropped because its recorder is busy.
+    record is never dropped because its recorder is busy. ``text_pause``: the
+    answer's text after its first piece is passed on at most that often (seconds).
     """
 
     def __init__(
@@ -115,6 +116,7 @@ class ModelRouter:
         hedge_after: float,
         max_tokens: int | None = None,
         on_call: Callable[[CallReport], Awaitable[None]] = _ignore,
+        text_pause: float = 0.0,
     ) -> None:
         self.primary = primary
         self.fallback = fallback
@@ -122,6 +124,7 @@ class ModelRouter:
         self.hedge_after = hedge_after
         self.max_tokens = max_tokens
         self.on_call = on_call
+        self.text_pause = text_pause
 
     def slots_for(self, request: AnswerRequest) -> list[ModelSlot]:
         primary = self.primary
@@ -305,16 +308,25 @@ class AnswerStream:
             return
 
     async def _relay(self, attempt: Attempt) -> LLMError | None:
-        """Forward the attempt's text as it arrives; report its outcome; return its error."""
+        """Forward the attempt's text as it arrives; report its outcome; return its error.
+
+        The first text and the end go on at once; text in between at most every
+        ``text_pause`` seconds, joined into one delta (the consumer shows it at its
+        own pace, and a wake-up per piece of a few characters is CPU for nothing).
+        """
         sent = 0
+        pause = self.router.text_pause
         while True:
             await attempt.changed.wait()
             attempt.changed = anyio.Event()
-            chunks = attempt.chunks[sent:]
-            sent += len(chunks)
-            for chunk in chunks:
+            if len(attempt.chunks) > sent:
+                text = "".join(attempt.chunks[sent:])
+                sent = len(attempt.chunks)
                 self._quiet_since = None
-                await self._send.send(TextDelta(chunk))
+                await self._send.send(TextDelta(text))
+                if pause > 0 and not attempt.done:
+                    with anyio.move_on_after(pause):
+                        await attempt.finished.wait()
             if attempt.done and sent == len(attempt.chunks):
                 break
         await self._finish(attempt, attempt.error)

@@ -433,3 +433,20 @@ async def test_when_both_hang_until_their_timeouts_the_request_is_both_down_once
     assert isinstance(asked.error, ModelsUnavailable)
     assert sorted(asked.outcomes) == [(FALLBACK, Outcome.TIMEOUT, True), (PRIMARY, Outcome.TIMEOUT, False)]
     assert calls(bench) == (1, 1)
+
+
+async def test_text_after_the_first_piece_is_passed_on_joined_and_the_end_at_once(bench: Bench) -> None:
+    paused = ModelRouter(
+        ModelSlot(PRIMARY, bench.primary),
+        ModelSlot(FALLBACK, bench.fallback, fallback=True),
+        bench.health,
+        hedge_after=HEDGE_AFTER,
+        text_pause=60.0,
+    )
+    answer = "forty characters of an answer, in pieces"
+    bench.primary.script(Step(answer))  # ten pieces of four characters
+    with anyio.fail_after(5):  # the end does not wait for the pause
+        asked = await ask(Bench(paused, bench.primary, bench.fallback, bench.health, bench.clock))
+    deltas = [e for e in asked.events if isinstance(e, TextDelta)]
+    assert asked.text == answer and asked.result.complete
+    assert 1 <= len(deltas) <= 2, "the first text at once, the rest joined at the end"
