@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 
 
 class StreamedAnswer(Protocol):
-    """One answer being streamed (:class:`actors.llm.client.Completion` is one)."""
+    """One answer being streamed (:class:`actors.llm.client.Completion` is one).
 
-    def deltas(self) -> AsyncIterator[str]: ...
+    ``stream_into`` reads it to its end, handing each piece of text to the callback.
+    """
+
+    async def stream_into(self, on_text: Callable[[str], object]) -> None: ...
 
     @property
     def result(self) -> CompletionResult: ...
@@ -77,14 +80,9 @@ class Attempt:
         with self._scope:
             try:
                 async with self.slot.client.stream(self.request) as completion:
-                    async for delta in completion.deltas():
-                        if self._scope.cancel_called:
-                            return  # abandoned: not one more piece of text once the router has decided
-                        if self.first_text_at is None:
-                            self.first_text_at = time.monotonic()
-                            self.settled.set()
-                        self.chunks.append(delta)
-                        self.changed.set()
+                    await completion.stream_into(self._take)
+                if self._scope.cancel_called:
+                    return  # abandoned as the answer ended: the router recorded it already
                 result = completion.result
                 self.result_model = result.model
                 self.usage = result
@@ -100,6 +98,15 @@ class Attempt:
                 self.settled.set()
                 self.changed.set()
                 self.finished.set()
+
+    def _take(self, delta: str) -> None:
+        if self._scope.cancel_called:
+            return  # abandoned: not one more piece of text once the router has decided
+        if self.first_text_at is None:
+            self.first_text_at = time.monotonic()
+            self.settled.set()
+        self.chunks.append(delta)
+        self.changed.set()
 
     def report(self, outcome: Outcome, request: AnswerRequest) -> CallReport:
         from actors.llm.router import CallReport

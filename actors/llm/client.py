@@ -12,8 +12,11 @@ Every failure is a typed :class:`~actors.llm.errors.LLMError`. Three deadlines
 apply, each really cancelling the HTTP request (the connection is closed):
 ``connect_timeout`` (httpx's connect/pool/write timeout), ``first_token_timeout``
 (no text within that long of sending; keep-alive comments do not count) and
-``total_timeout`` (the whole answer). They are enforced per network read with
-anyio cancel scopes, so no scope ever spans a ``yield`` to the caller.
+``total_timeout`` (the whole answer). Iterating :meth:`Completion.deltas`
+enforces them per network read with anyio cancel scopes, so no scope ever
+spans a ``yield`` to the caller; :meth:`Completion.stream_into` hands the text
+to a callback instead and needs one scope for the whole stream (the cheaper
+way for a caller that only collects the text, as the router's calls do).
 """
 
 from __future__ import annotations
@@ -94,8 +97,7 @@ class LLMClient:
     async def complete(self, request: ChatRequest) -> CompletionResult:
         """Ask and wait for the whole answer (no streaming to the caller)."""
         async with self.stream(request) as completion:
-            async for _ in completion.deltas():
-                pass
+            await completion.stream_into(lambda _: None)
         return completion.result
 
     async def aclose(self) -> None:
@@ -165,6 +167,32 @@ class Completion:
     def deltas(self) -> AsyncIterator[str]:
         """The answer's text pieces as they arrive (never empty strings)."""
         return self
+
+    async def stream_into(self, on_text: Callable[[str], object]) -> None:
+        """Read the whole answer, handing each text piece to ``on_text`` as it arrives.
+
+        The same pieces, result and errors as iterating :meth:`deltas`, at less
+        cost per piece: the deadlines are one cancel scope around the whole
+        stream (moved on at the first text) instead of one per network read.
+        ``on_text`` must not block; it runs inside that scope.
+        """
+        if self._chunks is None and self._ended_at is None and self._error is None:
+            raise RuntimeError("enter the completion with 'async with client.stream(request)' first")
+        with anyio.CancelScope(deadline=self._deadline()[0]) as scope:
+            while True:
+                while self._pending:
+                    on_text(self._pending.popleft())
+                if self._error is not None:
+                    raise self._error
+                if self._ended_at is not None:
+                    return
+                waiting = self._first_text_at is None
+                await self._take(await self._receive())
+                if waiting and self._first_text_at is not None:
+                    scope.deadline = self._deadline()[0]
+        # Only reached when the deadline cancelled the read (every other way out returns or raises).
+        await self._close()
+        raise self._fail(self._timeout())
 
     def __aiter__(self) -> Self:
         return self
@@ -305,20 +333,28 @@ class Completion:
 
     async def _pump(self) -> None:
         """Read one network chunk within the deadline and turn it into text pieces."""
-        if self._chunks is None:
-            raise RuntimeError("enter the completion with 'async with client.stream(request)' first")
         chunk: bytes | None = None
         with anyio.CancelScope(deadline=self._deadline()[0]) as scope:
-            try:
-                chunk = await self._chunks.__anext__()
-            except StopAsyncIteration:
-                chunk = None
-            except httpx.TransportError as exc:
-                reason = f"connection lost mid-stream: {type(exc).__name__}"
-                raise self._fail(StreamBroken(self.request.model, reason, **self._context())) from exc
+            chunk = await self._receive()
         if scope.cancelled_caught:
             await self._close()
             raise self._fail(self._timeout())
+        await self._take(chunk)
+
+    async def _receive(self) -> bytes | None:
+        """The next network chunk of the stream (None at its end), without a deadline of its own."""
+        if self._chunks is None:
+            raise RuntimeError("enter the completion with 'async with client.stream(request)' first")
+        try:
+            return await self._chunks.__anext__()
+        except StopAsyncIteration:
+            return None
+        except httpx.TransportError as exc:
+            reason = f"connection lost mid-stream: {type(exc).__name__}"
+            raise self._fail(StreamBroken(self.request.model, reason, **self._context())) from exc
+
+    async def _take(self, chunk: bytes | None) -> None:
+        """Turn a network chunk (None: the stream's end) into text pieces; finish the answer at its end."""
         events = self._parser.close() if chunk is None else self._parser.feed(chunk)
         try:
             for event in events:

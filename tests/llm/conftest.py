@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from actors.llm import ChatMessage, ChatRequest, LLMClient, ModelEndpoint
+from actors.llm import ChatMessage, ChatRequest, CompletionResult, LLMClient, ModelEndpoint
 from tests.fakes.openrouter import FakeOpenRouter
 
 KEY = "sk-or-v1-test-0123456789abcdef"
@@ -51,3 +51,24 @@ def make_client(
 async def client(fake: FakeOpenRouter) -> AsyncIterator[LLMClient]:
     async with make_client(fake.base_url) as llm:
         yield llm
+
+
+@pytest.fixture(params=["deltas", "stream_into"])
+def via(request: pytest.FixtureRequest) -> str:
+    """The two ways to read an answer: iterating its deltas, or handing them to a callback."""
+    return str(request.param)
+
+
+async def read(
+    llm: LLMClient, request: ChatRequest, via: str, pieces: list[str] | None = None
+) -> tuple[CompletionResult, list[str]]:
+    """Ask and read the whole answer ``via`` deltas() or stream_into(); the result and the pieces received
+    (also appended to ``pieces`` as they come, for a caller that wants them when the answer fails)."""
+    pieces = [] if pieces is None else pieces
+    async with llm.stream(request) as completion:
+        if via == "deltas":
+            async for delta in completion.deltas():
+                pieces.append(delta)
+        else:
+            await completion.stream_into(pieces.append)
+    return completion.result, pieces

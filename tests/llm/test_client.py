@@ -10,15 +10,15 @@ import pytest
 from actors.llm import LLMClient, ModelEndpoint
 from actors.llm import errors as e
 from tests.fakes.openrouter import FakeOpenRouter, http_date
-from tests.llm.conftest import APP_TITLE, APP_URL, KEY, MODEL, ask, make_client
+from tests.llm.conftest import APP_TITLE, APP_URL, KEY, MODEL, ask, make_client, read
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_streams_the_answer_with_usage_cost_and_generation_id(fake: FakeOpenRouter, client: LLMClient) -> None:
-    async with client.stream(ask("hello", history=2)) as completion:
-        deltas = [delta async for delta in completion.deltas()]
-    result = completion.result
+async def test_streams_the_answer_with_usage_cost_and_generation_id(
+    fake: FakeOpenRouter, client: LLMClient, via: str
+) -> None:
+    result, deltas = await read(client, ask("hello", history=2), via)
     # The fake echoes the last user message and counts the messages: the history was sent.
     assert result.text == "Echo: hello [messages: 6]"
     assert len(deltas) > 3 and "".join(deltas) == result.text and all(deltas)
@@ -142,14 +142,12 @@ async def test_context_too_long_only_when_the_prompt_exceeds_the_limit(fake: Fak
 
 
 async def test_a_mid_stream_error_chunk_raises_stream_broken_with_the_partial_text(
-    fake: FakeOpenRouter, client: LLMClient
+    fake: FakeOpenRouter, client: LLMClient, via: str
 ) -> None:
     await fake.error_chunk(MODEL, after_chars=8, code=502, message="Provider disconnected", times=1)
     received: list[str] = []
     with pytest.raises(e.StreamBroken) as caught:
-        async with client.stream(ask("hello")) as completion:
-            async for delta in completion.deltas():
-                received.append(delta)
+        await read(client, ask("hello"), via, received)
     assert "".join(received) == caught.value.partial_text == "Echo: he"
     assert "Provider disconnected" in caught.value.reason
     assert caught.value.generation_id is not None
@@ -163,26 +161,28 @@ async def test_an_error_chunk_before_any_text_is_classified_by_its_code(
         await client.complete(ask())
 
 
-async def test_a_dropped_connection_mid_stream_keeps_the_partial_text(fake: FakeOpenRouter, client: LLMClient) -> None:
+async def test_a_dropped_connection_mid_stream_keeps_the_partial_text(
+    fake: FakeOpenRouter, client: LLMClient, via: str
+) -> None:
     await fake.break_stream(MODEL, after_chars=12, times=1)
     with pytest.raises(e.StreamBroken) as caught:
-        await client.complete(ask("hello"))
+        await read(client, ask("hello"), via)
     assert caught.value.partial_text == "Echo: hello "
 
 
-async def test_an_invalid_json_chunk_is_malformed(fake: FakeOpenRouter, client: LLMClient) -> None:
+async def test_an_invalid_json_chunk_is_malformed(fake: FakeOpenRouter, client: LLMClient, via: str) -> None:
     await fake.malformed(MODEL, after_chars=4, times=1)
     with pytest.raises(e.MalformedResponse) as caught:
-        await client.complete(ask())
+        await read(client, ask(), via)
     assert type(caught.value) is e.MalformedResponse and caught.value.partial_text == "Echo"
 
 
 async def test_an_empty_completion_is_a_failure_that_keeps_the_billed_usage(
-    fake: FakeOpenRouter, client: LLMClient
+    fake: FakeOpenRouter, client: LLMClient, via: str
 ) -> None:
     await fake.empty(MODEL, times=1)
     with pytest.raises(e.EmptyCompletion) as caught:
-        await client.complete(ask())
+        await read(client, ask(), via)
     assert e.classify(caught.value) is e.Outcome.EMPTY
     [call] = await fake.calls()
     usage = caught.value.usage
@@ -191,10 +191,10 @@ async def test_an_empty_completion_is_a_failure_that_keeps_the_billed_usage(
     assert caught.value.generation_id == call.generation_id
 
 
-async def test_a_server_that_answers_without_streaming_is_understood(fake: FakeOpenRouter) -> None:
+async def test_a_server_that_answers_without_streaming_is_understood(fake: FakeOpenRouter, via: str) -> None:
     # An OpenAI-compatible server may ignore "stream": the fake answers whole when asked to.
     async with LLMClient(ModelEndpoint(fake.base_url, KEY, extra_body={"stream": False})) as llm:
-        result = await llm.complete(ask("whole"))
+        result, _ = await read(llm, ask("whole"), via)
     assert result.text == "Echo: whole [messages: 2]"
     [call] = await fake.calls()
     assert call.stream is False and result.generation_id == call.generation_id and result.cost is not None

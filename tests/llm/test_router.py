@@ -124,6 +124,10 @@ class ScriptedCall:
         if self.step.error is not None:
             self._fail()
 
+    async def stream_into(self, on_text: Callable[[str], object]) -> None:
+        async for piece in self.deltas():
+            on_text(piece)
+
     @property
     def result(self) -> CompletionResult:
         return CompletionResult(
