@@ -67,8 +67,10 @@ async def test_an_answer_longer_than_the_first_token_timeout_is_fine(fake: FakeO
 
 async def test_total_timeout_keeps_the_partial_text_and_cancels_the_request(fake: FakeOpenRouter, via: str) -> None:
     await fake.script(MODEL, "word " * 200)
-    await fake.tokens_per_second(MODEL, 50)  # 1000 characters in 4-character tokens: 5 s
-    async with make_client(fake.base_url, first_token_timeout=1, total_timeout=0.3) as llm:
+    # 1000 characters in 4-character tokens: 12.5 s. The total timeout leaves a busy machine
+    # a second for the first tokens (0.3 s once saw none in CI).
+    await fake.tokens_per_second(MODEL, 20)
+    async with make_client(fake.base_url, first_token_timeout=1, total_timeout=1.2) as llm:
         with pytest.raises(e.TotalTimeout) as caught:
             await read(llm, ask(), via)
     partial = caught.value.partial_text
