@@ -37,6 +37,7 @@ from actors.llm.client import LLMClient
 from actors.llm.health import IncidentState, ModelHealthActor
 from actors.llm.router import CallReport, ModelRouter, ModelSlot
 from actors.llm.schema import ModelEndpoint
+from actors.llm.transport import PooledTransport
 from actors.metrics import BotMetrics, RuntimeMetrics
 from actors.persistence.actor import PersistenceActor, PersistenceStatus
 from actors.persistence.records import LLMCallRecord, ModelEventRecord
@@ -183,7 +184,8 @@ async def run_bot(settings: Settings, database_url: str, *, stop: anyio.Event | 
         system = ActorSystem(observer=RuntimeMetrics(metrics), shutdown_deadline=settings.shutdown_deadline)
         try:
             async with AsyncExitStack() as stack:
-                http = await stack.enter_async_context(httpx.AsyncClient(limits=httpx.Limits(max_connections=500)))
+                pool = PooledTransport(max_connections=500)
+                http = await stack.enter_async_context(httpx.AsyncClient(transport=pool))
                 await stack.enter_async_context(system)
                 wiring = _Wiring(settings, bot, me, engine, http, translate, roles, metrics, status, incidents)
                 await _serve(wiring, system, stop or anyio.Event())

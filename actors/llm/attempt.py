@@ -81,23 +81,30 @@ class Attempt:
             try:
                 async with self.slot.client.stream(self.request) as completion:
                     await completion.stream_into(self._take)
-                if self._scope.cancel_called:
-                    return  # abandoned as the answer ended: the router recorded it already
-                result = completion.result
-                self.result_model = result.model
-                self.usage = result
-                self.generation_id = result.generation_id
+                    if self._scope.cancel_called:
+                        return  # abandoned as the answer ended: the router recorded it already
+                    result = completion.result
+                    self.result_model = result.model
+                    self.usage = result
+                    self.generation_id = result.generation_id
+                    # The answer is whole: say so now, not after the client has tidied its connection up.
+                    self._end()
             except LLMError as exc:
                 if self.error is None:  # an abandoned call keeps the error it was recorded with
                     self.error = exc
                 self.generation_id = exc.generation_id
                 self.usage = exc.usage
             finally:
-                self.ended = time.monotonic()
-                self.done = True
-                self.settled.set()
-                self.changed.set()
-                self.finished.set()
+                self._end()
+
+    def _end(self) -> None:
+        if self.done:
+            return
+        self.ended = time.monotonic()
+        self.done = True
+        self.settled.set()
+        self.changed.set()
+        self.finished.set()
 
     def _take(self, delta: str) -> None:
         if self._scope.cancel_called:

@@ -45,18 +45,23 @@ from actors.llm.errors import (
 from actors.llm.protocol import StreamAccumulator, build_body, build_headers, error_from_response
 from actors.llm.schema import ChatRequest, CompletionResult, ModelEndpoint
 from actors.llm.sse import SSEParser
+from actors.llm.transport import PooledTransport
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_BODY = 64 * 1024
 CLOSE_GRACE = 2.0  # seconds allowed to close a response even while being cancelled
+DRAIN_GRACE = 1.0
+"""Seconds to read what follows ``[DONE]`` (normally just the end of the body) when the caller
+leaves: a response read to its end gives its connection back to the pool, one closed early
+loses it, and the next call pays for a new TCP and TLS connection."""
 
 
 class LLMClient:
     """Talks to one :class:`ModelEndpoint`; one instance serves many concurrent calls.
 
-    Pass ``http`` to share an ``httpx.AsyncClient`` (the caller then closes it);
-    otherwise the client owns one, closed by :meth:`aclose`. ``wall_clock``
+    Pass ``http`` to share an ``httpx.AsyncClient`` (the caller then closes it;
+    give it a :class:`PooledTransport`); otherwise the client owns one, closed by :meth:`aclose`. ``wall_clock``
     (Unix time) only serves to read HTTP-date Retry-After headers.
     """
 
@@ -87,7 +92,7 @@ class LLMClient:
         self.app_title = app_title
         self.wall_clock = wall_clock
         self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient()
+        self._http = http if http is not None else httpx.AsyncClient(transport=PooledTransport())
         self._secrets = (endpoint.api_key.get_secret_value(),)
 
     def stream(self, request: ChatRequest) -> Completion:
@@ -217,7 +222,7 @@ class Completion:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self._close()
+        await self._close(drain=exc is None and self._error is None and self._ended_at is not None)
         if self._error is None and self._ended_at is None and exc is not None:
             logger.debug("llm call to %s abandoned: %s", self.request.model, type(exc).__name__)
 
@@ -360,19 +365,21 @@ class Completion:
             for event in events:
                 self._got_text(self._accumulator.feed(event.data))
                 if self._accumulator.done:
+                    # The answer is whole; the rest of the body is read as the caller leaves (see _close).
                     await self._finish_stream()
                     return
         except LLMError as error:
             await self._close()
             raise self._fail(error) from None
         if chunk is None:
+            await self._close()
             await self._finish_stream()
 
     async def _finish_stream(self) -> None:
-        await self._close()
         try:
             self._accumulator.finish()
         except LLMError as error:
+            await self._close()
             raise self._fail(error) from None
         self._end()
 
@@ -400,10 +407,23 @@ class Completion:
             logger.debug("llm call failed: model=%s outcome=%s %s", error.model, error.outcome.value, error.reason)
         return self._error
 
-    async def _close(self) -> None:
-        """Close the HTTP response (dropping the connection if unfinished), even while being cancelled."""
+    async def _close(self, *, drain: bool = False) -> None:
+        """Close the HTTP response (dropping the connection if unfinished), even while being cancelled.
+
+        ``drain``: first read what is left of the body, for up to ``DRAIN_GRACE``
+        (ignoring it), so that the connection can serve the next call.
+        """
         response, self._response = self._response, None
-        self._chunks = None
-        if response is not None:
+        chunks, self._chunks = self._chunks, None
+        if response is None:
+            return
+        try:
+            if drain and chunks is not None:
+                with anyio.move_on_after(DRAIN_GRACE):
+                    async for _ in chunks:
+                        pass
+        except httpx.HTTPError:
+            pass  # the answer is whole already; the connection is dropped below
+        finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(CLOSE_GRACE):
                 await response.aclose()
