@@ -170,7 +170,10 @@ def call_record(report: CallReport) -> LLMCallRecord:
 
 async def run_bot(settings: Settings, database_url: str, *, stop: anyio.Event | None = None) -> int:
     """Run until SIGTERM/SIGINT or ``stop`` (0), or a failure that reached the top of the supervision tree (1)."""
-    engine = create_engine(database_url, pool_size=10)
+    # A restart or a busy minute starts many chats at once, each reading its history: opening
+    # (and soon closing) a connection for each costs the bot and PostgreSQL more than waiting
+    # a moment for one of 20 kept open.
+    engine = create_engine(database_url, pool_size=20, overflow=False)
     bot = make_bot(settings)
     translate = Translator()
     roles = load_roles(settings.roles_file, settings.system_prompt)

@@ -14,12 +14,16 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    """An async engine with pre-ping, so a restarted database is reconnected transparently."""
+def create_engine(url: str, *, pool_size: int = 10, overflow: bool = True, echo: bool = False) -> AsyncEngine:
+    """An async engine with pre-ping, so a restarted database is reconnected transparently.
+
+    ``overflow``: under a burst, open up to ``pool_size`` more connections, each closed when it
+    is given back; without it, a burst waits for one of the pool's connections.
+    """
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if overflow else 0,
         pool_pre_ping=True,
         pool_recycle=1800,
         echo=echo,

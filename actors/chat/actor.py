@@ -70,8 +70,7 @@ class ChatActor(Actor[ChatMessage, None]):
         if store is None:
             return
         try:
-            state = await store.chat_state(self.chat_id)
-            turns = await store.recent_turns(self.chat_id, since=state.context_since, limit=HISTORY_LIMIT)
+            state, turns = await store.chat_start(self.chat_id, limit=HISTORY_LIMIT)
         except StoreUnavailable as exc:
             log.warning("chat %s starts without its history: database unavailable (%s)", self.chat_id, exc)
             return

@@ -263,20 +263,20 @@ async def test_reset_and_history_reads(clean_db: AsyncEngine, tmp_path: Path) ->
             Durable([message(i, chat=5, user=5, at=base + timedelta(minutes=i)) for i in range(10)]), timeout=10
         )
         await ref.ask(Durable([ContextReset(5, at=base + timedelta(minutes=6))]), timeout=10)
-    state = await store.chat_state(5)
+    state, turns = await store.chat_start(5, limit=3)
     assert state.context_since == base + timedelta(minutes=6)
-    turns = await store.recent_turns(5, since=state.context_since, limit=3)
     assert [t.text for t in turns] == ["hello 7", "hello 8", "hello 9"]
-    turns = await store.recent_turns(5, since=state.context_since, limit=100)
+    _, turns = await store.chat_start(5, limit=100)
     assert [t.text for t in turns] == ["hello 6", "hello 7", "hello 8", "hello 9"]
-    assert (await store.chat_state(12345)).role is None
+    state, turns = await store.chat_start(12345, limit=100)
+    assert state.role is None and state.context_since is None and turns == []
 
 
 async def test_reads_say_clearly_when_the_database_is_down(proxied_engine: AsyncEngine, proxy: TcpProxy) -> None:
     store = DialogStore(proxied_engine, timeout=2)
     await proxy.cut()
     with pytest.raises(StoreUnavailable):
-        await store.chat_state(1)
+        await store.chat_start(1, limit=10)
 
 
 async def test_retention_blanks_old_texts_but_keeps_the_rows(clean_db: AsyncEngine, tmp_path: Path) -> None:
