@@ -44,13 +44,13 @@ NUL_STAND_IN = "\ufffd"
 
 
 def _text(values: list[Any]) -> list[Any]:
-    """PostgreSQL's text and jsonb cannot hold NUL, which a user can send: it becomes U+FFFD."""
-    return [value.replace(NUL, NUL_STAND_IN) if isinstance(value, str) and NUL in value else value for value in values]
+    return [_without_nul(value) for value in values]
 
 
 def _without_nul(value: Any) -> Any:
+    """PostgreSQL's text and jsonb cannot hold NUL, which a user can send: it becomes U+FFFD."""
     if isinstance(value, str):
-        return value.replace(NUL, NUL_STAND_IN)
+        return value.replace(NUL, NUL_STAND_IN) if NUL in value else value
     if isinstance(value, dict):
         return {_without_nul(key): _without_nul(item) for key, item in value.items()}
     if isinstance(value, list):

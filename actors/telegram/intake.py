@@ -178,10 +178,7 @@ class Intake:
             if update is None:
                 continue
             self.recent.add(update.update_id)
-            if isinstance(update, UnreadableUpdate):
-                await self.skip_unreadable(update)
-            else:
-                await self.dispatch(update, replaying=True)
+            await self.dispatch(update, replaying=True)
 
     # -- long polling -----------------------------------------------------------------
 
@@ -233,10 +230,7 @@ class Intake:
         self.watermark = max(update.update_id for update in fresh)
         for update in fresh:
             self.recent.add(update.update_id)
-            if isinstance(update, UnreadableUpdate):
-                await self.skip_unreadable(update)
-            else:
-                await self.dispatch(update)
+            await self.dispatch(update)
         while True:
             try:
                 await self.persistence.ask(Durable(()), timeout=RECORD_TIMEOUT)
@@ -245,11 +239,6 @@ class Intake:
                 log.error("the inbox records are not durable after %.0f s; still waiting", RECORD_TIMEOUT)
 
     # -- webhook ------------------------------------------------------------------
-
-    async def skip_unreadable(self, update: UnreadableUpdate) -> None:
-        log.warning("update %s cannot be read (%s); recorded as it came and skipped", update.update_id, update.reason)
-        self.on_update("unreadable")
-        await self.persistence.send(InboxDone(update.update_id))
 
     async def accept_pushed(self, update: Update | UnreadableUpdate) -> None:
         """Webhook: return once ``update`` is durably recorded; dispatch it unless it came before.
@@ -274,19 +263,20 @@ class Intake:
         if known is not None and update_id in known:
             log.info("update %s delivered again; the inbox has it already", update_id)
             return
-        if isinstance(update, UnreadableUpdate):
-            await self.skip_unreadable(update)
-        else:
-            await self.dispatch(update)
+        await self.dispatch(update)
 
     # -- handling -------------------------------------------------------------------
 
-    async def dispatch(self, update: Update, *, replaying: bool = False) -> None:
+    async def dispatch(self, update: Update | UnreadableUpdate, *, replaying: bool = False) -> None:
         """Run the handlers; mark the update done unless an actor took it over.
 
         ``replaying``: the update was accepted before a restart; the handlers
-        wait for mailbox room instead of answering "one moment".
+        wait for mailbox room instead of answering "one moment". An update
+        aiogram cannot read is logged and marked done at once.
         """
+        if isinstance(update, UnreadableUpdate):
+            await self._skip_unreadable(update)
+            return
         if self.before_catch_up is not None:
             self.before_catch_up.add(update.update_id)
         self.on_update(update.event_type)
@@ -297,3 +287,8 @@ class Intake:
             result = None
         if result != HANDED_OFF:
             await self.persistence.send(InboxDone(update.update_id))
+
+    async def _skip_unreadable(self, update: UnreadableUpdate) -> None:
+        log.warning("update %s cannot be read (%s); recorded as it came and skipped", update.update_id, update.reason)
+        self.on_update("unreadable")
+        await self.persistence.send(InboxDone(update.update_id))

@@ -20,6 +20,13 @@ SECRET = "webhook-secret_1"
 CHAT_BASE = 7000
 
 
+def webhook_options() -> tuple[str, dict[str, Any]]:
+    """The webhook's URL on a free local port, and the bot's settings to serve it."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    return url, {"webhook_url": url, "webhook_secret": SECRET, "webhook_host": "127.0.0.1", "webhook_port": port}
+
+
 def update(update_id: int) -> dict[str, Any]:
     chat = CHAT_BASE + update_id
     person = {"id": chat, "is_bot": False, "first_name": f"U{update_id}"}
@@ -38,9 +45,7 @@ def update(update_id: int) -> dict[str, Any]:
 async def test_out_of_order_and_repeated_deliveries_are_recorded_before_200_and_answered_once(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/hook"
-    options = {"webhook_url": url, "webhook_secret": SECRET, "webhook_host": "127.0.0.1", "webhook_port": port}
+    url, options = webhook_options()
     async with (
         running_bot(database_url, tmp_path, updates_mode="webhook", wait_for="setWebhook", **options) as bot,
         httpx.AsyncClient(timeout=30) as client,
@@ -84,9 +89,7 @@ async def test_out_of_order_and_repeated_deliveries_are_recorded_before_200_and_
 async def test_an_update_aiogram_cannot_read_gets_200_is_kept_and_the_next_is_answered(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/hook"
-    options = {"webhook_url": url, "webhook_secret": SECRET, "webhook_host": "127.0.0.1", "webhook_port": port}
+    url, options = webhook_options()
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     broken = {"update_id": 200, "message": {"message_id": "one", "date": 1, "text": "no chat"}}
     future_kind = {"update_id": 201, "some_future_update_kind": {"x": 1}}
