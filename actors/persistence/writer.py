@@ -1,28 +1,34 @@
-"""Writing a batch of records to PostgreSQL: one statement per table, one transaction.
+"""Writing a batch of records to PostgreSQL: one statement, so one transaction.
 
 Each table's rows go in as arrays, one per column, expanded by ``unnest``: a
-single ``INSERT ... SELECT FROM unnest(...)`` however many rows the batch
-holds, prepared once per connection (the statements are fixed strings) and
-sent with its arrays in one round trip. The inbox is the one table with two
-statements: new updates are inserted, done marks update earlier rows.
+single ``INSERT ... SELECT FROM unnest(...)`` per table however many rows the
+batch holds. The tables' statements are the parts of one ``WITH`` statement
+(PostgreSQL runs each data-modifying part exactly once), sent straight to
+asyncpg in one round trip: a statement outside ``BEGIN`` is its own
+transaction, so a batch costs no ``BEGIN`` and no ``COMMIT`` round trips, and
+none of SQLAlchemy's per-statement work. The bot writes a small batch for
+nearly every update, on the event loop that prepares replies, so this CPU is
+what persistence adds to a reply. A batch's statement depends only on which
+tables it touches; asyncpg prepares each once per connection.
 
-Every statement is idempotent (``ON CONFLICT DO NOTHING`` on the dedup key, or
-an upsert), so writing the same batch twice changes nothing: replaying the
-spill file after an outage, or a batch whose commit outcome was unknown, is
-safe.
+Every part is idempotent (``ON CONFLICT DO NOTHING`` on the dedup key, or an
+upsert), so writing the same batch twice changes nothing: replaying the spill
+file after an outage, or a batch whose commit outcome was unknown, is safe.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import anyio
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from actors.persistence.columns import (
-    Columns,
     chat_columns,
     done_columns,
     inbox_columns,
@@ -45,10 +51,11 @@ from actors.persistence.records import (
     UserSeen,
 )
 
+# Each part's parameters are written "?" and numbered when the parts are joined.
 USERS = """
 INSERT INTO users AS u (id, username, first_name, last_name, language_code, first_seen_at, last_seen_at)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
-                     $6::timestamptz[], $7::timestamptz[])
+SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[],
+                     ?::timestamptz[], ?::timestamptz[])
 ON CONFLICT (id) DO UPDATE SET
     username = excluded.username,
     first_name = excluded.first_name,
@@ -62,7 +69,7 @@ ON CONFLICT (id) DO UPDATE SET
 CHATS = """
 INSERT INTO chats AS c (id, type, title, created_at, last_activity_at, role, context_since)
 SELECT id, type, title, at, at, role, since
-FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::timestamptz[])
+FROM unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::timestamptz[])
     AS t(id, type, title, at, role, since)
 ON CONFLICT (id) DO UPDATE SET
     type = CASE WHEN excluded.title IS NULL THEN c.type ELSE excluded.type END,
@@ -75,49 +82,52 @@ ON CONFLICT (id) DO UPDATE SET
 MESSAGES = """
 INSERT INTO messages (dedup_key, chat_id, user_id, direction, text, author, created_at, update_id,
                       telegram_message_id, reply_to_key, role, model, is_fallback, latency_ms, cost)
-SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                     $7::timestamptz[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[],
-                     $13::boolean[], $14::integer[], $15::numeric[])
+SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[],
+                     ?::timestamptz[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[],
+                     ?::boolean[], ?::integer[], ?::numeric[])
 ON CONFLICT (dedup_key) DO NOTHING
 """
 
 LLM_CALLS = """
 INSERT INTO llm_calls (dedup_key, chat_id, user_id, model, outcome, is_fallback, is_hedge, started_at,
                        latency_ms, ttft_ms, prompt_tokens, completion_tokens, cost, generation_id, error, role)
-SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::boolean[],
-                     $7::boolean[], $8::timestamptz[], $9::integer[], $10::integer[], $11::integer[],
-                     $12::integer[], $13::numeric[], $14::text[], $15::text[], $16::text[])
+SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::boolean[],
+                     ?::boolean[], ?::timestamptz[], ?::integer[], ?::integer[], ?::integer[],
+                     ?::integer[], ?::numeric[], ?::text[], ?::text[], ?::text[])
 ON CONFLICT (dedup_key) DO NOTHING
 """
 
 MODEL_EVENTS = """
 INSERT INTO model_events (dedup_key, model, kind, from_state, to_state, reason, at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
 ON CONFLICT (dedup_key) DO NOTHING
 """
 
 ROLE_CHANGES = """
 INSERT INTO role_changes (dedup_key, chat_id, user_id, role, at)
-SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::timestamptz[])
+SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[])
 ON CONFLICT (dedup_key) DO NOTHING
 """
 
 INBOX = """
-INSERT INTO inbox (update_id, payload, received_at)
-SELECT id, payload::jsonb, at FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS t(id, payload, at)
+INSERT INTO inbox (update_id, payload, received_at, done_at)
+SELECT id, payload::jsonb, at, done FROM unnest(?::bigint[], ?::text[], ?::timestamptz[], ?::timestamptz[])
+    AS t(id, payload, at, done)
 ON CONFLICT (update_id) DO NOTHING
 RETURNING update_id
 """
 
+# Every part sees the rows as they were before the statement: an update received in this batch
+# gets its done mark in the INSERT (see write_batch); this UPDATE marks the ones recorded before.
 INBOX_DONE = """
 UPDATE inbox SET done_at = t.at
-FROM unnest($1::bigint[], $2::timestamptz[]) AS t(id, at)
+FROM unnest(?::bigint[], ?::timestamptz[]) AS t(id, at)
 WHERE inbox.update_id = t.id AND inbox.done_at IS NULL
 """
 
 
 async def write_batch(target: AsyncEngine | AsyncConnection, records: Sequence[Record]) -> frozenset[int]:
-    """Write ``records`` in one transaction (all or nothing), on a connection or one from the engine's pool.
+    """Write ``records`` in one statement (all or nothing), on a connection or one from the engine's pool.
 
     Returns the update_ids of the inbox records that were new to the database
     (an update already recorded, done or not, is left as it was).
@@ -125,21 +135,54 @@ async def write_batch(target: AsyncEngine | AsyncConnection, records: Sequence[R
     if isinstance(target, AsyncEngine):
         async with target.connect() as connection:
             return await write_batch(connection, records)
+    raw = (await target.get_raw_connection()).driver_connection
+    assert isinstance(raw, asyncpg.Connection)
+    return await write_records(raw, records)
+
+
+async def write_records(connection: asyncpg.Connection, records: Sequence[Record]) -> frozenset[int]:
+    """Like :func:`write_batch`, on an asyncpg connection outside a transaction (autocommit)."""
     grouped: dict[type[Any], list[Any]] = defaultdict(list)
     for record in records:
         grouped[type(record)].append(record)
     chats = [*grouped[ChatSeen], *grouped[RoleChanged], *grouped[ContextReset]]
-    async with target.begin():
-        # Inbox rows before done marks: an update can arrive and be done within one batch.
-        await _run(target, USERS, user_columns(grouped[UserSeen]))
-        await _run(target, CHATS, chat_columns(chats))
-        await _run(target, MESSAGES, message_columns(grouped[MessageRecord]))
-        await _run(target, LLM_CALLS, llm_call_columns(grouped[LLMCallRecord]))
-        await _run(target, MODEL_EVENTS, model_event_columns(grouped[ModelEventRecord]))
-        await _run(target, ROLE_CHANGES, role_change_columns(grouped[RoleChanged]))
-        new = await _run(target, INBOX, inbox_columns(grouped[InboxReceived]), returning=True)
-        await _run(target, INBOX_DONE, done_columns(grouped[InboxDone]))
-    return frozenset(new)
+    received, done = inbox_columns(grouped[InboxReceived]), done_columns(grouped[InboxDone])
+    done_at = dict(zip(*done, strict=True))
+    received = (*received, [done_at.get(update_id) for update_id in received[0]])
+    parts = (
+        user_columns(grouped[UserSeen]),
+        chat_columns(chats),
+        message_columns(grouped[MessageRecord]),
+        llm_call_columns(grouped[LLMCallRecord]),
+        model_event_columns(grouped[ModelEventRecord]),
+        role_change_columns(grouped[RoleChanged]),
+        received,
+        done,
+    )
+    present = tuple(bool(columns[0]) for columns in parts)
+    if not any(present):
+        return frozenset()
+    arguments = [column for columns in parts if columns[0] for column in columns]
+    rows = await connection.fetch(batch_statement(present), *arguments)
+    return frozenset(row[0] for row in rows)
+
+
+PARTS = (USERS, CHATS, MESSAGES, LLM_CALLS, MODEL_EVENTS, ROLE_CHANGES, INBOX, INBOX_DONE)
+"""The parts of a batch's statement, in the order of the column groups :func:`write_records` makes."""
+
+
+@cache
+def batch_statement(present: tuple[bool, ...]) -> str:
+    """The one statement of a batch touching the tables of ``PARTS`` flagged in ``present``.
+
+    Its result is the inbox's new update_ids (no rows when the batch has no inbox records).
+    """
+    chosen = [sql.strip() for sql, wanted in zip(PARTS, present, strict=True) if wanted]
+    numbers = iter(range(1, 1 + sum(sql.count("?") for sql in chosen)))
+    parts = [f"part{i} AS ({re.sub(r'[?]', lambda _: f'${next(numbers)}', sql)})" for i, sql in enumerate(chosen)]
+    inbox = INBOX.strip()
+    new_updates = f"SELECT update_id FROM part{chosen.index(inbox)}" if inbox in chosen else "SELECT 0 WHERE false"
+    return "WITH " + ",\n".join(parts) + "\n" + new_updates
 
 
 class BatchWriter:
@@ -155,12 +198,13 @@ class BatchWriter:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._connection: AsyncConnection | None = None
+        self._raw: asyncpg.Connection | None = None
 
     async def write(self, records: Sequence[Record]) -> frozenset[int]:
         """Like :func:`write_batch`; cancellation (a timeout) drops the connection too."""
-        if self._connection is not None:
+        if self._raw is not None:
             try:
-                return await write_batch(self._connection, records)
+                return await write_records(self._raw, records)
             except Exception as exc:
                 await self.close()
                 if is_refused_data(exc):
@@ -170,25 +214,25 @@ class BatchWriter:
                 raise
         try:
             self._connection = await self.engine.connect()
-            return await write_batch(self._connection, records)
+            raw = (await self._connection.get_raw_connection()).driver_connection
+            assert isinstance(raw, asyncpg.Connection)
+            self._raw = raw
+            return await write_records(raw, records)
         except BaseException:
             await self.close()
             raise
 
     async def close(self) -> None:
         """Give the connection up (invalidated: its state after a failure is unknown)."""
-        connection, self._connection = self._connection, None
+        connection, raw, self._connection, self._raw = self._connection, self._raw, None, None
+        if raw is not None:
+            # At once: a graceful close would first wait for the server to confirm the
+            # cancellation of a statement cut off by a timeout, and a hanging server never does.
+            raw.terminate()
         if connection is not None:
             with anyio.CancelScope(shield=True), anyio.move_on_after(2):
                 await connection.invalidate()
                 await connection.close()
-
-
-async def _run(connection: AsyncConnection, sql: str, columns: Columns, *, returning: bool = False) -> list[int]:
-    if not columns[0]:
-        return []
-    result = await connection.exec_driver_sql(sql, columns)
-    return [row[0] for row in result] if returning else []
 
 
 def _sqlstate(error: BaseException) -> str | None:

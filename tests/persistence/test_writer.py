@@ -1,15 +1,13 @@
-"""How a batch reaches PostgreSQL: one transaction, one statement per table, whatever its size."""
+"""How a batch reaches PostgreSQL: one statement (so one transaction), one part per table, whatever its size."""
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
+import asyncpg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors.persistence.columns import chat_columns
@@ -25,54 +23,33 @@ from tests.persistence.records import AT, every_kind
 
 pytestmark = pytest.mark.anyio
 
-TABLE = re.compile(r"^\s*(?:INSERT INTO|UPDATE)\s+(\w+)", re.IGNORECASE)
-
-
-class Statements:
-    """Counts the statements and commits on an engine while it is watched."""
-
-    def __init__(self) -> None:
-        self.tables: Counter[str] = Counter()
-        self.commits = 0
-        self.executemany = 0
-
-    def on_execute(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        match = TABLE.match(statement)
-        if match:
-            self.tables[match.group(1)] += 1
-        self.executemany += many
-
-    def on_commit(self, conn: Any) -> None:
-        self.commits += 1
-
-
-@pytest.fixture
-def statements(clean_db: AsyncEngine) -> Iterator[Statements]:
-    watched = Statements()
-    event.listen(clean_db.sync_engine, "before_cursor_execute", watched.on_execute)
-    event.listen(clean_db.sync_engine, "commit", watched.on_commit)
-    yield watched
-    event.remove(clean_db.sync_engine, "before_cursor_execute", watched.on_execute)
-    event.remove(clean_db.sync_engine, "commit", watched.on_commit)
+PART = re.compile(r"\b(?:INSERT INTO|(?<!DO )UPDATE)\s+(\w+)", re.IGNORECASE)
+TABLES = ("users", "chats", "messages", "llm_calls", "model_events", "role_changes", "inbox")
 
 
 @pytest.mark.parametrize("size", [1, 300])
-async def test_a_batch_is_one_transaction_with_one_statement_per_table(
-    clean_db: AsyncEngine, statements: Statements, size: int
+async def test_a_batch_is_one_statement_with_one_part_per_table_and_one_transaction(
+    clean_db: AsyncEngine, size: int
 ) -> None:
-    new = await write_batch(clean_db, every_kind(size))
-    assert statements.commits == 1
-    expected = ["chats", "inbox", "llm_calls", "messages", "model_events", "role_changes", "users"]
-    # The inbox alone has two: new updates are inserted, and done marks update rows.
-    assert sorted(statements.tables.elements()) == sorted([*expected, "inbox"])
-    assert statements.executemany == 0, "each statement carries all its rows (no executemany of one row each)"
+    sent: list[str] = []
+    async with clean_db.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert isinstance(raw, asyncpg.Connection)
+        raw.add_query_logger(lambda query: sent.append(query.query))
+        new = await write_batch(connection, every_kind(size))
+    writes = [query for query in sent if PART.search(query)]  # not asyncpg's look-ups of the column types
+    assert len(writes) == 1, "the whole batch is one statement, however many rows"
+    # The inbox alone has two parts: new updates are inserted, and done marks update rows.
+    assert sorted(PART.findall(writes[0])) == sorted([*TABLES, "inbox"])
     assert new == frozenset(range(size))
     async with clean_db.connect() as connection:
         counts = {
-            table: (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
-            for table in ("users", "chats", "messages", "llm_calls", "model_events", "role_changes", "inbox")
+            table: (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one() for table in TABLES
         }
         open_updates = (await connection.execute(text("SELECT count(*) FROM inbox WHERE done_at IS NULL"))).scalar()
+        transactions = (
+            await connection.execute(text(" UNION ".join(f"SELECT xmin::text FROM {table}" for table in TABLES)))
+        ).all()
     assert counts == {
         "users": size,
         "chats": size,
@@ -82,6 +59,17 @@ async def test_a_batch_is_one_transaction_with_one_statement_per_table(
         "role_changes": size,
         "inbox": size,
     }
+    assert open_updates == 0, "an update received and done in the same batch is stored done"
+    assert len(transactions) == 1, "every row of the batch was written by one transaction"
+
+
+async def test_a_done_mark_reaches_an_update_recorded_earlier_even_if_it_comes_again(clean_db: AsyncEngine) -> None:
+    await write_batch(clean_db, [InboxReceived(1, {"update_id": 1}), InboxReceived(2, {"update_id": 2})])
+    # A replayed spill chunk: update 1 again with its done mark, and update 2's mark alone.
+    new = await write_batch(clean_db, [InboxReceived(1, {"update_id": 1}), InboxDone(1), InboxDone(2)])
+    assert new == frozenset()
+    async with clean_db.connect() as connection:
+        open_updates = (await connection.execute(text("SELECT count(*) FROM inbox WHERE done_at IS NULL"))).scalar()
     assert open_updates == 0
 
 
