@@ -23,6 +23,7 @@ from typing import Any
 import asyncpg
 
 from assistant.settings import Settings
+from db.bulk_rollup import roll_up_everything, rollup_tables_empty
 from db.connect import resolve_database_url, to_asyncpg_dsn
 from db.migrate import upgrade
 from db.synthetic import CALL_COLUMNS, MESSAGE_COLUMNS, HistoryGenerator, SeedPlan
@@ -75,15 +76,30 @@ async def seed(
     connection = await asyncpg.connect(dsn)
     rows = {"messages": 0, "llm_calls": 0, "users": 0, "chats": 0, "model_events": 0, "role_changes": 0}
     started = time.perf_counter()
+    rollup_seconds: float | None = None
     try:
         if await connection.fetchval("SELECT 1 FROM messages WHERE dedup_key = $1", f"{generator.prefix}-0-in"):
             raise AlreadySeeded(f"this database already holds the rows of --seed {plan.seed}")
         await _tune_session(connection)
-        empty = not await connection.fetchval("SELECT EXISTS (SELECT FROM messages) OR EXISTS (SELECT FROM llm_calls)")
+        empty = not await connection.fetchval(_ANY_ROWS)
         if empty:
             async with connection.transaction():
-                rebuild = await _drop_secondary_indexes(connection)
+                # Writers wait from here to the commit; checked again now that none can write.
+                await connection.execute("LOCK TABLE messages, llm_calls IN ACCESS EXCLUSIVE MODE")
+                empty = not await connection.fetchval(_ANY_ROWS)
+                bulk = empty and await _may_roll_up_in_bulk(connection)
+                rebuild = await _drop_indexes(connection, unique=empty) if empty else []
                 await _copy(connection, generator, rows, batch_messages, started, progress, per_batch=False)
+                if bulk:
+                    if progress:
+                        progress(f"rolling up {rows['messages'] + rows['llm_calls']:,} rows in bulk")
+                    rollup_started = time.perf_counter()
+                    await roll_up_everything(connection, progress)
+                    await connection.execute(
+                        "UPDATE stats_progress SET through_xid = greatest(through_xid, pg_current_xact_id()) "
+                        "WHERE source IN ('messages', 'llm_calls')"
+                    )
+                    rollup_seconds = time.perf_counter() - rollup_started
                 if progress:
                     progress(f"building {len(rebuild)} indexes")
                 for statement in rebuild:
@@ -91,16 +107,40 @@ async def seed(
         else:
             await _copy(connection, generator, rows, batch_messages, started, progress, per_batch=True)
         loaded = time.perf_counter()
-        if progress:
-            progress(f"rolling up {rows['messages'] + rows['llm_calls']:,} rows ({loaded - started:.0f} s)")
-        # One pass over everything (a chunk takes whole transactions); a second one finds what a
-        # transaction of another writer held back the first time, if any.
-        while await connection.fetchval("SELECT stats_catch_up(2000000000)"):
-            pass
+        if rollup_seconds is None:
+            if progress:
+                progress(f"rolling up {rows['messages'] + rows['llm_calls']:,} rows ({loaded - started:.0f} s)")
+            # One pass over everything (a chunk takes whole transactions); a second one finds what a
+            # transaction of another writer held back the first time, if any.
+            while await connection.fetchval("SELECT stats_catch_up(2000000000)"):
+                pass
+            rollup_seconds = time.perf_counter() - loaded
     finally:
         await connection.close()
-    done = time.perf_counter()
-    return SeedReport(rows, done - started, load_seconds=loaded - started, rollup_seconds=done - loaded)
+    seconds = time.perf_counter() - started
+    return SeedReport(rows, seconds, load_seconds=seconds - rollup_seconds, rollup_seconds=rollup_seconds)
+
+
+_ANY_ROWS = "SELECT EXISTS (SELECT FROM messages) OR EXISTS (SELECT FROM llm_calls)"
+
+
+async def _may_roll_up_in_bulk(connection: asyncpg.Connection) -> bool:
+    """Whether this transaction may roll up its own rows and move the watermark past itself.
+
+    Called holding the locks of the (empty) source tables. The rollups must be empty (nothing to merge
+    with), and no transaction of this database older than this one may still be running: such a
+    transaction could insert rows later, with an ``insert_xid`` below the watermark this one leaves, and
+    those would never be rolled up. Transactions that start later get higher ids, so once this holds it
+    holds for good. The watermark rows are locked until the commit, so no catch-up runs meanwhile.
+    """
+    if not await rollup_tables_empty(connection):
+        return False
+    await connection.execute(
+        "INSERT INTO stats_progress (source, through_xid) VALUES ('messages', '0'), ('llm_calls', '0') "
+        "ON CONFLICT DO NOTHING"
+    )
+    await connection.execute("SELECT FROM stats_progress WHERE source IN ('messages', 'llm_calls') FOR UPDATE")
+    return bool(await connection.fetchval("SELECT stats_settled_horizon() >= pg_current_xact_id()"))
 
 
 async def _copy(
@@ -134,21 +174,34 @@ async def _copy(
             rows[table] = len(records)
 
 
-async def _drop_secondary_indexes(connection: asyncpg.Connection) -> list[str]:
-    """Drop the plain (not unique, not partial) indexes of the two big tables; returns the statements that rebuild them.
+async def _drop_indexes(connection: asyncpg.Connection, *, unique: bool) -> list[str]:
+    """Drop the indexes of the two big tables; returns the statements that build them again.
 
-    Unique indexes stay (``ON CONFLICT`` needs them), and so do the partial ones, which are small or
-    ordered by time (``insert_xid``).
+    With ``unique`` the primary keys and unique constraints go too (writers wait for the commit
+    anyway, and the seed's keys are new), unless a foreign key depends on them. Partial indexes stay:
+    they are small or ordered by time (``insert_xid``), and PostgreSQL would give their predicates
+    back in another spelling.
     """
     found = await connection.fetch(
-        """SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+        """SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition,
+                  i.indrelid::regclass::text AS table_name, c.conname, pg_get_constraintdef(c.oid) AS constraint
            FROM pg_index AS i
-           WHERE i.indrelid IN ('messages'::regclass, 'llm_calls'::regclass)
-             AND NOT i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL"""
+           LEFT JOIN pg_constraint AS c ON c.conindid = i.indexrelid AND c.contype IN ('p', 'u')
+           WHERE i.indrelid IN ('messages'::regclass, 'llm_calls'::regclass) AND i.indpred IS NULL
+             AND NOT EXISTS (SELECT FROM pg_constraint AS f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+           ORDER BY c.conname NULLS LAST, 1"""
     )
+    rebuild = []
     for index in found:
-        await connection.execute(f"DROP INDEX {index['name']}")
-    return [index["definition"] for index in found]
+        if index["conname"] is not None:
+            if not unique:
+                continue
+            await connection.execute(f"ALTER TABLE {index['table_name']} DROP CONSTRAINT {index['conname']}")
+            rebuild.append(f"ALTER TABLE {index['table_name']} ADD CONSTRAINT {index['conname']} {index['constraint']}")
+        else:
+            await connection.execute(f"DROP INDEX {index['name']}")
+            rebuild.append(index["definition"])
+    return rebuild
 
 
 async def _tune_session(connection: asyncpg.Connection) -> None:
@@ -156,7 +209,7 @@ async def _tune_session(connection: asyncpg.Connection) -> None:
     builds may use more memory, and (where allowed: it needs a superuser) the full-page images that random
     index inserts write to the WAL after every checkpoint are compressed, which halves the WAL volume."""
     await connection.execute("SET synchronous_commit = off")
-    await connection.execute("SET maintenance_work_mem = '256MB'")
+    await connection.execute("SET maintenance_work_mem = '1GB'")
     with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
         await connection.execute("SET wal_compression = on")
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from api.app import create_app
+from db.bulk_rollup import ROLLUP_TABLES
 from db.connect import to_asyncpg_dsn
 from db.migrate import upgrade
 from db.seed import AlreadySeeded, SeedPlan, seed
@@ -198,6 +199,23 @@ async def test_the_rollups_count_every_seeded_row(seeded: str) -> None:
     assert (body["answers"]["by_fallback"], body["users"]["active"]) == (truth["failovers"], truth["users"])
     assert body["calls"]["total"] == calls["n"]
     assert body["usage"]["cost_usd"] == pytest.approx(calls["cost"], rel=1e-9)
+
+
+async def test_the_bulk_rollup_of_an_empty_database_equals_the_incremental_one(seeded: str) -> None:
+    """The seed of an empty database rolls up with db.bulk_rollup; stats_catch_up must give the same tables."""
+    db = await asyncpg.connect(to_asyncpg_dsn(seeded))
+    try:
+        async with db.transaction():
+            bulk = {table: await db.fetch(f"SELECT x::text FROM {table} AS x ORDER BY 1") for table in ROLLUP_TABLES}
+            await db.execute(f"TRUNCATE {', '.join(ROLLUP_TABLES)} RESTART IDENTITY")
+            await db.execute("UPDATE stats_progress SET through_xid = '0'")
+        while await db.fetchval("SELECT stats_catch_up(1000)"):
+            pass
+        incremental = {table: await db.fetch(f"SELECT x::text FROM {table} AS x ORDER BY 1") for table in ROLLUP_TABLES}
+    finally:
+        await db.close()
+    assert all(bulk.values())
+    assert bulk == incremental
 
 
 async def test_seeding_twice_with_the_same_seed_is_refused(seeded: str) -> None:
