@@ -359,7 +359,11 @@ class Completion:
             raise self._fail(StreamBroken(self.request.model, reason, **self._context())) from exc
 
     async def _take(self, chunk: bytes | None) -> None:
-        """Turn a network chunk (None: the stream's end) into text pieces; finish the answer at its end."""
+        """Turn a network chunk (None: the stream's end) into text pieces; finish the answer at its end.
+
+        A failure is remembered, not raised: one read may bring text and then an
+        error, and the callers hand out the text before they raise the error.
+        """
         events = self._parser.close() if chunk is None else self._parser.feed(chunk)
         try:
             for event in events:
@@ -368,12 +372,12 @@ class Completion:
                     # The answer is whole; the rest of the body is read as the caller leaves (see _close).
                     await self._finish_stream()
                     return
+            if chunk is None:
+                await self._close()
+                await self._finish_stream()
         except LLMError as error:
             await self._close()
-            raise self._fail(error) from None
-        if chunk is None:
-            await self._close()
-            await self._finish_stream()
+            self._fail(error)
 
     async def _finish_stream(self) -> None:
         try:
