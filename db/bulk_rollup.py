@@ -53,7 +53,11 @@ SESSION = (
 def _levels(name: str, minutes: str, keys: str, figures: str) -> list[tuple[str, str]]:
     """Temporary tables ``bulk_{name}_{1,60,1440}``: ``minutes`` (a query of t, keys, figures) and its sums
     per hour (from the minutes) and per day (from the hours), each row led by its ``period_minutes``."""
-    sums = ", ".join(f"sum({figure}) AS {figure}" for figure in figures.split(", "))
+    # Counts stay bigint (sum() of a bigint is a numeric, slower to add up again); money stays numeric.
+    sums = ", ".join(
+        f"sum({figure}) AS {figure}" if figure == "cost" else f"sum({figure})::bigint AS {figure}"
+        for figure in figures.split(", ")
+    )
     return [
         (
             name,
@@ -123,23 +127,28 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
     ),
     (
         "activity bits",
-        # 0002's statement as it is: bitmaps of who wrote per hour and day (few rows; nothing to merge).
+        # 0002's bitmaps of who wrote per hour and day, set 64 bits at a time: one bit(4096) per 64-bit
+        # word that has a bit set rather than per writer (OR is idempotent, so nothing needs DISTINCT).
         f"""
         WITH hours AS (
             SELECT DISTINCT date_trunc('hour', created_at, 'UTC') AS hour, user_id, chat_id
             FROM messages WHERE direction = 'in'
         ), active AS (
-            SELECT DISTINCT 1 AS kind, g.minutes, date_trunc(g.unit, h.hour, 'UTC') AS t, u.idx
+            SELECT 1 AS kind, g.minutes, date_trunc(g.unit, h.hour, 'UTC') AS t, u.idx
             FROM hours AS h JOIN stats_users AS u ON u.user_id = h.user_id
             CROSS JOIN (VALUES (60, 'hour'), (1440, 'day')) AS g(minutes, unit)
             UNION ALL
-            SELECT DISTINCT 2, g.minutes, date_trunc(g.unit, h.hour, 'UTC'), c.idx
+            SELECT 2, g.minutes, date_trunc(g.unit, h.hour, 'UTC'), c.idx
             FROM hours AS h JOIN stats_chats AS c ON c.chat_id = h.chat_id
             CROSS JOIN (VALUES (60, 'hour'), (1440, 'day')) AS g(minutes, unit)
+        ), words AS (
+            SELECT kind, minutes, t, idx / {BITMAP_BITS} AS chunk, idx % {BITMAP_BITS} / 64 AS word,
+                   bit_or(1::bigint << (63 - idx % 64)) AS bits
+            FROM active GROUP BY 1, 2, 3, 4, 5
         )
         INSERT INTO stats_activity_bits (kind, period_minutes, period_start, chunk, bits)
-        SELECT kind, minutes, t, idx / {BITMAP_BITS}, bit_or(B'1'::bit({BITMAP_BITS}) >> (idx % {BITMAP_BITS}))
-        FROM active
+        SELECT kind, minutes, t, chunk, bit_or(bits::bit(64)::bit({BITMAP_BITS}) >> (word * 64))
+        FROM words
         GROUP BY 1, 2, 3, 4
         ORDER BY 1, 2, 3, 4
         """,

@@ -88,7 +88,7 @@ async def seed(
                 await connection.execute("LOCK TABLE messages, llm_calls IN ACCESS EXCLUSIVE MODE")
                 empty = not await connection.fetchval(_ANY_ROWS)
                 bulk = empty and await _may_roll_up_in_bulk(connection)
-                rebuild = await _drop_indexes(connection, unique=empty) if empty else []
+                rebuild = await _drop_indexes(connection) if empty else []
                 await _copy(connection, generator, rows, batch_messages, started, progress, per_batch=False)
                 if bulk:
                     if progress:
@@ -103,7 +103,10 @@ async def seed(
                 if progress:
                     progress(f"building {len(rebuild)} indexes")
                 for statement in rebuild:
+                    building = time.perf_counter()
                     await connection.execute(statement)
+                    if progress:
+                        progress(f"  {statement.split(' ON ')[0]}: {time.perf_counter() - building:.1f} s")
         else:
             await _copy(connection, generator, rows, batch_messages, started, progress, per_batch=True)
         loaded = time.perf_counter()
@@ -174,17 +177,28 @@ async def _copy(
             rows[table] = len(records)
 
 
-async def _drop_indexes(connection: asyncpg.Connection, *, unique: bool) -> list[str]:
-    """Drop the indexes of the two big tables; returns the statements that build them again.
+# Indexes whose keys the seed writes in ascending order (ids, times; a time per model): each row lands
+# on the rightmost leaf, which costs the server little while the generator makes the next batch, so
+# they stay during the COPY. The others (dedup keys, chats, users) take random inserts and are rebuilt.
+APPENDED_KEYS = {
+    "messages": {("id",), ("created_at",)},
+    "llm_calls": {("id",), ("started_at",), ("model", "started_at")},
+}
 
-    With ``unique`` the primary keys and unique constraints go too (writers wait for the commit
-    anyway, and the seed's keys are new), unless a foreign key depends on them. Partial indexes stay:
-    they are small or ordered by time (``insert_xid``), and PostgreSQL would give their predicates
-    back in another spelling.
+
+async def _drop_indexes(connection: asyncpg.Connection) -> list[str]:
+    """Drop the randomly inserted indexes of the two big tables; returns the statements that build them again.
+
+    Unique constraints go too (writers wait for the commit anyway, and the seed's keys are new) unless
+    a foreign key depends on them. Partial indexes stay: they are small or ordered by time
+    (``insert_xid``), and PostgreSQL would give their predicates back in another spelling.
     """
     found = await connection.fetch(
         """SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition,
-                  i.indrelid::regclass::text AS table_name, c.conname, pg_get_constraintdef(c.oid) AS constraint
+                  i.indrelid::regclass::text AS table_name, c.conname, pg_get_constraintdef(c.oid) AS constraint,
+                  ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+                        JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                        ORDER BY k.n) AS columns
            FROM pg_index AS i
            LEFT JOIN pg_constraint AS c ON c.conindid = i.indexrelid AND c.contype IN ('p', 'u')
            WHERE i.indrelid IN ('messages'::regclass, 'llm_calls'::regclass) AND i.indpred IS NULL
@@ -193,9 +207,9 @@ async def _drop_indexes(connection: asyncpg.Connection, *, unique: bool) -> list
     )
     rebuild = []
     for index in found:
+        if tuple(index["columns"]) in APPENDED_KEYS.get(index["table_name"], set()):
+            continue
         if index["conname"] is not None:
-            if not unique:
-                continue
             await connection.execute(f"ALTER TABLE {index['table_name']} DROP CONSTRAINT {index['conname']}")
             rebuild.append(f"ALTER TABLE {index['table_name']} ADD CONSTRAINT {index['conname']} {index['constraint']}")
         else:
