@@ -180,7 +180,7 @@ async def _copy(
 # Indexes whose keys the seed writes in ascending order (ids, times; a time per model): each row lands
 # on the rightmost leaf, which costs the server little while the generator makes the next batch, so
 # they stay during the COPY. The others (dedup keys, chats, users) take random inserts and are rebuilt.
-APPENDED_KEYS = {
+APPENDED_KEYS: dict[str, set[tuple[str, ...]]] = {
     "messages": {("id",), ("created_at",)},
     "llm_calls": {("id",), ("started_at",), ("model", "started_at")},
 }
