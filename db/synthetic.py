@@ -66,6 +66,8 @@ VOCABULARY = (
     "summarize the article about climate change in three sentences what time zone is moscow in today"
 )
 FAILURES = ("server_error", "timeout", "rate_limited", "connection_error")
+MILLISECOND = timedelta(milliseconds=1)  # MILLISECOND * n is n ms, and cheaper than timedelta(milliseconds=n)
+MINUTE = timedelta(minutes=1)
 GROUP_SHARE = 0.08
 HEDGE_SHARE = 0.02
 RANDOM_FAILURE_SHARE = 0.004
@@ -149,6 +151,7 @@ class HistoryGenerator:
         self.both_down_open: datetime | None = None
         self.events: list[tuple[Any, ...]] = []
         self.produced = 0
+        self._costs: dict[int, Decimal] = {}
 
     # -- the exchanges ------------------------------------------------------------------------
 
@@ -215,23 +218,24 @@ class HistoryGenerator:
             )
         )
         self.produced += 1
-        self._seen(user_id, chat_id, at)
+        # What _seen does, inline (twice per exchange, it adds up over millions of rows).
+        if user_id not in self.first_seen:
+            self.first_seen[user_id] = at
+        self.last_seen[user_id] = at
+        if chat_id not in self.chat_first:
+            self.chat_first[chat_id] = at
+        self.chat_last[chat_id] = at
         answer = self._answer(batch, key, chat_id, user_id, role, at)
         if answer is None or self.produced >= self.plan.messages:
             return
-        answered_at = at + timedelta(milliseconds=answer[2])
+        answered_at = at + MILLISECOND * answer[2]
         text = _pick(rng, self.answers)
         batch.messages.append(
             (f"{key}-out", chat_id, user_id, "out", text, None, answered_at, None, k, question, role, *answer)
         )
         self.produced += 1
-        self._seen(user_id, chat_id, answered_at)
-
-    def _seen(self, user_id: int, chat_id: int, at: datetime) -> None:
-        self.first_seen.setdefault(user_id, at)
-        self.last_seen[user_id] = at
-        self.chat_first.setdefault(chat_id, at)
-        self.chat_last[chat_id] = at
+        self.last_seen[user_id] = answered_at
+        self.chat_last[chat_id] = answered_at
 
     def _answer(
         self, batch: Batch, key: str, chat_id: int, user_id: int, role: str | None, at: datetime
@@ -242,7 +246,7 @@ class HistoryGenerator:
         calls: list[tuple[str, str, bool, bool, int, int]] = []  # model, outcome, fallback, hedge, latency, cost
         primary_fails = primary_outage is not None or rng.random() < RANDOM_FAILURE_SHARE
         # While the primary's breaker is open (from a minute into an outage) it is not asked at all.
-        skip_primary = primary_outage is not None and at - primary_outage[0] > timedelta(minutes=1)
+        skip_primary = primary_outage is not None and at - primary_outage[0] > MINUTE
         if not skip_primary:
             if primary_fails:
                 calls.append(self._failed_call(plan.primary_model, fallback=False))
@@ -266,7 +270,7 @@ class HistoryGenerator:
             self.both_down_open = None
         latency = sum(call[4] for call in calls) + _between(rng, 80, 900)
         cost = sum(call[5] for call in calls)
-        return calls[-1][0], calls[-1][2], latency, Decimal(cost).scaleb(-8)
+        return calls[-1][0], calls[-1][2], latency, self._cost(cost)
 
     def _hedged(
         self, batch: Batch, key: str, chat_id: int, user_id: int, role: str | None, at: datetime
@@ -280,7 +284,14 @@ class HistoryGenerator:
         calls = [slow, cancelled] if not hedge_wins else [cancelled, hedge]
         self._write_calls(batch, key, chat_id, user_id, role, at, calls)  # fills in each call's cost
         winner = calls[1] if hedge_wins else calls[0]
-        return winner[0], hedge_wins, 8_000 + winner[4] + _between(rng, 80, 900), Decimal(winner[5]).scaleb(-8)
+        return winner[0], hedge_wins, 8_000 + winner[4] + _between(rng, 80, 900), self._cost(winner[5])
+
+    def _cost(self, nanos: int) -> Decimal:
+        """``nanos`` hundred-millionths of a dollar as a Decimal with 8 places (the same object per amount)."""
+        cost = self._costs.get(nanos)
+        if cost is None:
+            cost = self._costs[nanos] = Decimal(nanos).scaleb(-8)
+        return cost
 
     def _ok_call(self, model: str, *, fallback: bool, hedge: bool) -> tuple[str, str, bool, bool, int, int]:
         latency = int(self.rng.lognormvariate(math.log(3_500 if fallback else 2_500), 0.55))
@@ -301,40 +312,60 @@ class HistoryGenerator:
         at: datetime,
         calls: list[tuple[str, str, bool, bool, int, int]],
     ) -> None:
-        rng = self.rng
-        started = at + timedelta(milliseconds=_between(rng, 20, 120))
+        random = self.rng.random
+        append = batch.calls.append
+        started = at + MILLISECOND * (20 + int(random() * 101))  # _between(rng, 20, 120), inline
         for j, (model, outcome, fallback, hedge, latency, _) in enumerate(calls):
-            ok = outcome == "ok"
-            prompt = _between(rng, 150, 4_000) if ok else None
-            completion = _between(rng, 20, 900) if ok else None
-            ttft = int(latency * (0.08 + 0.27 * rng.random())) if ok else None
-            nanos = (prompt or 0) * (15 if fallback else 8) + (completion or 0) * (60 if fallback else 30)
-            calls[j] = (model, outcome, fallback, hedge, latency, nanos)
-            cost = Decimal(nanos).scaleb(-8) if ok else None
-            error = None if ok else f"{outcome} from {model}"
-            generation = f"gen-{key}-{j}" if ok else None
-            batch.calls.append(
-                (
-                    f"{key}-c{j}",
-                    chat_id,
-                    user_id,
-                    model,
-                    outcome,
-                    fallback,
-                    hedge,
-                    started,
-                    latency,
-                    ttft,
-                    prompt,
-                    completion,
-                    cost,
-                    generation,
-                    error,
-                    role,
+            if outcome == "ok":
+                # _between(rng, 150, 4_000), _between(rng, 20, 900), then the share of the latency, in this order.
+                prompt = 150 + int(random() * 3_851)
+                completion = 20 + int(random() * 881)
+                ttft = int(latency * (0.08 + 0.27 * random()))
+                nanos = prompt * 15 + completion * 60 if fallback else prompt * 8 + completion * 30
+                calls[j] = (model, outcome, fallback, hedge, latency, nanos)
+                append(
+                    (
+                        f"{key}-c{j}",
+                        chat_id,
+                        user_id,
+                        model,
+                        outcome,
+                        fallback,
+                        hedge,
+                        started,
+                        latency,
+                        ttft,
+                        prompt,
+                        completion,
+                        self._cost(nanos),
+                        f"gen-{key}-{j}",
+                        None,
+                        role,
+                    )
                 )
-            )
+            else:
+                append(
+                    (
+                        f"{key}-c{j}",
+                        chat_id,
+                        user_id,
+                        model,
+                        outcome,
+                        fallback,
+                        hedge,
+                        started,
+                        latency,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        f"{outcome} from {model}",
+                        role,
+                    )
+                )
             if not hedge:
-                started += timedelta(milliseconds=latency)
+                started += MILLISECOND * latency
 
     # -- the rest, once the exchanges are done ----------------------------------------------------
 
