@@ -77,8 +77,11 @@ class ModelShape:
 
 
 @contextlib.asynccontextmanager
-async def fake_openrouter(shape: ModelShape, keepalive: float) -> AsyncIterator[tuple[RemoteFakeOpenRouter, int]]:
-    """The fake OpenRouter in its own process, answering every call with ``shape``; yields it and its pid."""
+async def fake_openrouter(
+    shape: ModelShape | None, keepalive: float
+) -> AsyncIterator[tuple[RemoteFakeOpenRouter, int]]:
+    """The fake OpenRouter in its own process, answering every call with ``shape`` (None: its echo,
+    at its own pace); yields it and its pid."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -98,9 +101,10 @@ async def fake_openrouter(shape: ModelShape, keepalive: float) -> AsyncIterator[
         if not line.startswith("listening on "):
             raise RuntimeError(f"the fake OpenRouter did not start: {line!r}")
         async with RemoteFakeOpenRouter(f"http://127.0.0.1:{int(line.split()[-1])}") as llm:
-            await llm.script(None, shape.answer)
-            await llm.first_token_delay(None, shape.first_token)
-            await llm.tokens_per_second(None, shape.tokens_per_second)
+            if shape is not None:
+                await llm.script(None, shape.answer)
+                await llm.first_token_delay(None, shape.first_token)
+                await llm.tokens_per_second(None, shape.tokens_per_second)
             yield llm, process.pid
     finally:
         if process.returncode is None:

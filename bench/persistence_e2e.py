@@ -1,7 +1,10 @@
 """What persistence adds to a reply, end to end: the bot with its database against the bot without.
 
-The bot runs in this process against the fake Telegram and the fake OpenRouter
-(real HTTP on 127.0.0.1), in long-polling mode. "Off" replaces the persistence
+The bot runs in this process, in long-polling mode, against the fake Telegram
+and the fake OpenRouter, each in a process of its own (real HTTP on
+127.0.0.1), as Telegram and OpenRouter are not on the bot's event loop either:
+fakes on that loop would wait for whatever else it does, persistence
+included, and count that wait as the model's or Telegram's time. "Off" replaces the persistence
 actor with one that answers every message at once and writes nothing, and
 gives the chats no store to read from; everything else is the product as it
 runs. Each chat asks, waits for its answer and pauses (Telegram lets a bot
@@ -18,7 +21,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any
+from typing import Any, cast
 from unittest.mock import patch
 
 import anyio
@@ -66,9 +69,16 @@ async def replies(database_url: str, *, persistence: bool, chats: int, per_chat:
         "stream_draft_interval": 30.0,  # no drafts: the answer is one sendMessage, never held by pacing
         "persist_batch_ms": 50,
     }
+    from bench.load_procs import fake_openrouter, fake_telegram  # it imports bench.persistence, which imports us
+
     await forget_updates(database_url)
     with TemporaryDirectory() as data, nullcontext() if persistence else persistence_off():
-        async with running_bot(database_url, Path(data), **options) as bot:
+        async with (
+            fake_telegram() as (tg, _),
+            fake_openrouter(None, keepalive=15.0) as (llm, _),
+            # The remote fakes answer the harness's calls as the in-process ones do.
+            running_bot(database_url, Path(data), services=cast(Any, (tg, llm)), **options) as bot,
+        ):
             await bot.llm.first_token_delay(None, 0.05)
             await bot.llm.tokens_per_second(None, 2000)
 

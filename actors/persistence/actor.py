@@ -1,7 +1,7 @@
 """The persistence actor: every write of the bot goes through it, in batches.
 
 Records are buffered and written when the buffer reaches ``batch_rows`` or its
-oldest record is ``batch_ms`` old: one statement per table, one transaction
+oldest record is ``batch_ms`` old: one statement with one part per table (so one transaction)
 per batch. Producers ``send`` (waiting when the bounded mailbox is full), so a
 slow database slows writers down instead of growing memory.
 
