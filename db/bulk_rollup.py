@@ -45,6 +45,10 @@ SESSION = (
     "SET LOCAL maintenance_work_mem = '1GB'",
     # One JIT compilation per statement costs more than it saves on these plans.
     "SET LOCAL jit = off",
+    # The aggregates over messages and llm_calls read them with parallel workers (the COPY is over, the
+    # generator's core is free): worth it for every such scan, however many rows the workers pass on.
+    "SET LOCAL parallel_setup_cost = 0",
+    "SET LOCAL parallel_tuple_cost = 0",
     # The per-grain tables stay in memory (possible only before the session's first temporary table).
     "SET LOCAL temp_buffers = '1GB'",
 )
