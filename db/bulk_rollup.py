@@ -82,6 +82,16 @@ def _levels(name: str, minutes: str, keys: str, figures: str) -> list[tuple[str,
     ]
 
 
+def _insert(name: str, statement: str) -> list[tuple[str, str]]:
+    """The statement that fills a rollup table from ``bulk_{name}_*``, then the drop of those tables (their
+    memory serves the next rollup)."""
+    return [(name, statement), (name, f"DROP TABLE bulk_{name}_1, bulk_{name}_60, bulk_{name}_1440")]
+
+
+# Stand-ins for the statements that drop and add stats_activity's primary key (read from the catalog).
+DROP_ACTIVITY_KEY = "-- drop the primary key of stats_activity"
+ADD_ACTIVITY_KEY = "-- add the primary key of stats_activity"
+
 STATEMENTS: tuple[tuple[str, str], ...] = (
     (
         "users",
@@ -180,7 +190,10 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         "chat_id, user_id",
         "n_in, n_out, n, tokens, cost",
     ),
-    (
+    # stats_activity gets about as many rows as there are messages: it is filled without its primary key,
+    # which one sort then builds (far cheaper than as many index inserts).
+    ("activity", DROP_ACTIVITY_KEY),
+    *_insert(
         "activity",
         """
         INSERT INTO stats_activity
@@ -190,6 +203,7 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         ORDER BY 1, 2, 3, 4
         """,
     ),
+    ("activity", ADD_ACTIVITY_KEY),
     *_levels(
         "roles",
         # 0007: answers and requests per minute and role ('' for none), at once.
@@ -211,7 +225,7 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         "role",
         "answers, n, prompt_tokens, completion_tokens, cost",
     ),
-    (
+    *_insert(
         "roles",
         """
         INSERT INTO stats_roles
@@ -236,7 +250,7 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         "bin",
         "n_in, n_out, n_fallback, n_latency, latency_sum",
     ),
-    (
+    *_insert(
         "messages",
         # 0002: per minute, the dense numbers of the users and chats that wrote.
         """
@@ -286,7 +300,7 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         "model, outcome, bin",
         "n, prompt_tokens, completion_tokens, cost, n_ttft, ttft_sum",
     ),
-    (
+    *_insert(
         "calls",
         """
         INSERT INTO stats_calls
@@ -320,22 +334,20 @@ async def roll_up_everything(connection: asyncpg.Connection, progress: Callable[
                 await connection.execute(setting)
         except (asyncpg.CantChangeRuntimeParamError, asyncpg.InvalidParameterValueError):
             pass
-    # stats_activity gets about as many rows as there are messages: it is filled without its primary key,
-    # which one sort then builds (far cheaper than as many index inserts).
     key = await connection.fetchrow(
         """SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint
            WHERE conrelid = 'stats_activity'::regclass AND contype = 'p'"""
     )
-    steps: list[tuple[str, str]] = []
-    for name, statement in STATEMENTS:
-        if key is not None and statement.lstrip().startswith("INSERT INTO stats_activity\n"):
-            steps.append((name, f"ALTER TABLE stats_activity DROP CONSTRAINT {key['conname']}"))
-            steps.append((name, statement))
-            steps.append((name, f"ALTER TABLE stats_activity ADD CONSTRAINT {key['conname']} {key['definition']}"))
-        else:
-            steps.append((name, statement))
-    for name, statement in steps:
-        started = time.perf_counter()
+    started = time.perf_counter()
+    for i, (name, statement) in enumerate(STATEMENTS):
+        if statement in (DROP_ACTIVITY_KEY, ADD_ACTIVITY_KEY):
+            if key is None:
+                continue
+            if statement == DROP_ACTIVITY_KEY:
+                statement = f"ALTER TABLE stats_activity DROP CONSTRAINT {key['conname']}"
+            else:
+                statement = f"ALTER TABLE stats_activity ADD CONSTRAINT {key['conname']} {key['definition']}"
         await connection.execute(statement)
-        if progress:
+        if progress and (i + 1 == len(STATEMENTS) or STATEMENTS[i + 1][0] != name):
             progress(f"  {name}: {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()

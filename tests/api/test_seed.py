@@ -134,6 +134,21 @@ async def test_the_indexes_come_back_and_a_second_seed_goes_in_beside_the_first(
     assert (first, second, counted) == (schema, schema, 1000)
 
 
+async def test_an_empty_database_whose_rollups_hold_figures_is_caught_up_after_the_load(scratch: str) -> None:
+    """Rows deleted after they were counted (/forget) leave figures behind: no bulk rollup then, but stats_catch_up."""
+    end = PLAN.end
+    await seed(scratch, SeedPlan(messages=600, days=2, users=10, seed=8, end=end), batch_messages=200)
+    db = await asyncpg.connect(scratch)
+    try:
+        await db.execute("DELETE FROM messages; DELETE FROM llm_calls")
+        await seed(scratch, SeedPlan(messages=400, days=2, users=10, seed=9, end=end), batch_messages=200)
+        counted = await db.fetchval("SELECT sum(messages_in + messages_out) FROM stats_chats")
+        pending = await db.fetchval("SELECT stats_catch_up(1000)")
+    finally:
+        await db.close()
+    assert (counted, pending) == (1000, 0)
+
+
 async def test_seeded_rows_keep_the_data_contract(seeded: str) -> None:
     db = await asyncpg.connect(to_asyncpg_dsn(seeded))
     try:
