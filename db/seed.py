@@ -1,14 +1,29 @@
 """Synthetic history for demos and benchmarks: ``assistant seed --messages 10000000``.
 
 The rows come from :mod:`db.synthetic`. They go in with ``COPY`` (binary,
-through asyncpg) in time order while the next batch is generated in a thread;
-then one bulk ``stats_catch_up`` adds them all to the rollups (as the stats API
-does for the bot's own rows, in one pass rather than a pass per batch). On an
-empty database the load is one transaction that drops the secondary indexes of
-``messages`` and ``llm_calls`` first and builds them again at the end (sorting
-once is far cheaper than millions of random index inserts); writers wait
-meanwhile, and a failed load leaves the schema as it was. On a database already
-in use the indexes stay and each batch commits on its own.
+through asyncpg) in time order while the next batch is generated in a thread
+(the generator sets the pace of the COPY: the server has time to spare).
+
+On an empty database the whole seed is one transaction, and writers wait
+until its commit (``LOCK TABLE``; a failed seed leaves the database as it
+was). The indexes of ``messages`` and ``llm_calls`` whose keys arrive in
+random order (dedup keys, chats, users; unique ones included) are dropped
+first and built again at the end, once sorted instead of millions of random
+inserts; those the seed fills in key order (ids, times) stay, since adding
+rows at their right edge costs little while the generator works. When the
+rollup tables are empty too and no older transaction of the database is
+still running, the transaction also fills the rollups itself, in bulk
+(:mod:`db.bulk_rollup`: the same tables ``stats_catch_up`` would leave, from
+cheaper set-based statements), and moves the ``stats_progress`` watermark
+past itself, before it builds the indexes. Otherwise the rows are committed
+first and then rolled up by ``stats_catch_up`` in one pass.
+
+On a database already in use the indexes stay, each batch commits on its
+own, and ``stats_catch_up`` rolls the rows up afterwards, as the stats API
+does for the bot's own rows.
+
+:class:`SeedReport` times the whole run; ``rows_per_second`` is every row
+loaded over all of it (generating, copying, rolling up, building indexes).
 """
 
 from __future__ import annotations
@@ -37,9 +52,9 @@ class SeedReport:
     seconds: float
     """The whole run: loading and rolling up."""
     load_seconds: float = 0.0
-    """Generating and copying the rows (indexes rebuilt included)."""
+    """Generating and copying the rows, indexes rebuilt included: everything but the rollup."""
     rollup_seconds: float = 0.0
-    """Adding them to the statistics rollups."""
+    """Adding them to the statistics rollups (in bulk, or by ``stats_catch_up``)."""
 
     @property
     def rows_per_second(self) -> float:
@@ -62,7 +77,7 @@ def seed_configured_database(settings: Settings, plan: SeedPlan) -> SeedReport:
     total = sum(report.rows.values())
     print(
         f"loaded {total:,} rows in {report.load_seconds:.1f} s ({report.load_rows_per_second:,.0f} rows/s, COPY), "
-        f"rolled up in {report.rollup_seconds:.1f} s",
+        f"rolled up in {report.rollup_seconds:.1f} s: {report.rows_per_second:,.0f} rows/s in all",
         flush=True,
     )
     return report
