@@ -1,22 +1,24 @@
 """The rollups of a freshly loaded database in one pass, for ``assistant seed``.
 
 ``stats_catch_up`` (migrations 0002, 0005 and 0007) adds new rows to rollups
-that may already hold figures: every statement aggregates the new rows per
-minute, then sums those per hour and per day, and merges the result with
-``ON CONFLICT DO UPDATE``. When ``messages`` and ``llm_calls`` held nothing
-before a seed and the rollup tables are empty too, the same figures come out
-of cheaper statements: the rows are read where they are (no copy into a
-temporary table), each grain is summed from the next finer one (hours from
-minutes, days from hours), nothing has to be merged (plain ``INSERT``), and
-the biggest table (``stats_activity``, one row per minute, chat and user) is
-filled without its primary key, which is built afterwards in one sort. The
-seed runs these in its own transaction, before its rows are committed, and
-then moves the watermark past that transaction (``db.seed`` says when that is
-safe). ``tests/api/test_seed.py`` checks that every rollup table ends up
-exactly as ``stats_catch_up`` would leave it.
+that may already hold figures: it copies the new rows into temporary tables,
+aggregates them per minute, sums those per hour and per day, and merges the
+result with ``ON CONFLICT DO UPDATE``. When ``messages`` and ``llm_calls``
+held nothing before a seed and the rollup tables are empty too, the same
+figures come out of cheaper statements: the rows are read where they are
+(parallel workers scan them), each rollup's minute rows go into a temporary
+table from which the hours are summed, and the days from the hours, nothing
+has to be merged (plain ``INSERT``), the activity bitmaps are set 64 bits at a
+time, and the biggest table (``stats_activity``, one row per minute, chat and
+user) is filled without its primary key, which is built afterwards in one
+sort. The seed runs these in its own transaction, before its rows are
+committed, and then moves the watermark past that transaction (``db.seed``
+says when that is safe). ``tests/api/test_seed.py`` checks that every rollup
+table ends up exactly as ``stats_catch_up`` would leave it; a change to the
+rollups (a new migration) must be made here too, and that test says where
+they differ.
 
-The session needs memory for the hash tables: :data:`SESSION` is applied
-with ``SET LOCAL`` by :func:`roll_up_everything`.
+:data:`SESSION` is applied with ``SET LOCAL`` by :func:`roll_up_everything`.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ ROLLUP_TABLES = (
 )
 
 SESSION = (
-    # Every aggregate here fits in memory at tens of millions of rows; at the default 4 MB they spill to disk.
+    # The aggregates fit in memory up to a few million messages (at the default 4 MB they spill to disk at
+    # once); beyond, they spill in a few batches. A parallel plan may give that much to each of its
+    # processes (three at most, with the default max_parallel_workers_per_gather of 2).
     "SET LOCAL work_mem = '1GB'",
     "SET LOCAL maintenance_work_mem = '1GB'",
     # One JIT compilation per statement costs more than it saves on these plans.
