@@ -192,7 +192,7 @@ class ChatActor(Actor[ChatMessage, None]):
                 except (ModelsUnavailable, RequestRefused) as exc:
                     # Raised again below, outside the task groups, which would wrap it.
                     refused = exc
-            painter.cancel_scope.cancel()
+            live.stop()
         if refused is not None:
             raise refused
         return stream, scope.cancelled_caught

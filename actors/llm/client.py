@@ -431,3 +431,6 @@ class Completion:
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(CLOSE_GRACE):
                 await response.aclose()
+            # httpx's streamed response and its stream refer to each other: a cycle that keeps the
+            # response (and aiohttp's under it) for the cyclic garbage collector. Cut it now.
+            response.stream = httpx.ByteStream(b"")

@@ -156,6 +156,8 @@ class AnswerStream:
         self._quiet_since: float | None = None
         """Since when the user has seen no text (None: text is on screen); set on entering."""
         self._quieted = anyio.Event()
+        self._closing = anyio.Event()
+        self._produced = False
 
     async def __aenter__(self) -> Self:
         self._tg = anyio.create_task_group()
@@ -175,7 +177,12 @@ class AnswerStream:
         for attempt in self._attempts:
             if not attempt.reported:
                 await self._abandon(attempt)
-        self._tg.cancel_scope.cancel()
+        # The silence watcher returns by itself; tasks that end cancelled leave reference cycles
+        # for the garbage collector (see LiveText.paint), so cancel only what is still producing.
+        self._closing.set()
+        self._quieted.set()
+        if not self._produced:
+            self._tg.cancel_scope.cancel()
         return await self._tg.__aexit__(exc_type, exc, tb)
 
     def __aiter__(self) -> Self:
@@ -202,6 +209,7 @@ class AnswerStream:
             await self._send.send(None)
         except (ModelsUnavailable, RequestRefused) as exc:
             await self._send.send(exc)
+        self._produced = True
 
     async def _route(self) -> None:
         slots = self.router.slots_for(self.request)
@@ -292,15 +300,17 @@ class AnswerStream:
     async def _watch_silence(self) -> None:
         """Send :class:`Stalled` (once) when the user has seen no text for ``2 * hedge_after``."""
         limit = 2 * self.router.hedge_after
-        while True:
+        while not self._closing.is_set():
             since = self._quiet_since
             if since is None:  # text on screen: nothing to do unless a Restart withdraws it
                 await self._quieted.wait()
-                self._quieted = anyio.Event()
+                if not self._closing.is_set():
+                    self._quieted = anyio.Event()
                 continue
             remaining = since + limit - anyio.current_time()
             if remaining > 0:
-                await anyio.sleep(remaining)
+                with anyio.move_on_after(remaining):
+                    await self._closing.wait()
                 continue
             wait = await self._wait_hint()
             if self._quiet_since == since:  # still silent after asking

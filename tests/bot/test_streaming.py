@@ -74,7 +74,7 @@ async def test_a_crowded_draft_budget_never_holds_back_the_first_draft(tg: FakeT
         await eventually(lambda: budget.streaming == 100, timeout=5, message="the answer shares the budget")
         live.append(", world")
         assert budget.spacing(0.05) == 100.0
-        painter.cancel_scope.cancel()
+        live.stop()
     assert budget.streaming == 99, "an answer that ended leaves the budget to the others"
     assert [d.text for d in await tg.drafts(ALICE)] == ["Hello"], "the later draft waited for its share"
 
@@ -88,5 +88,5 @@ async def test_an_answer_streamed_by_edits_leaves_the_draft_budget(tg: FakeTeleg
         live.append("Hello")
         await eventually(lambda: tg.bot_messages(ALICE), timeout=5)
         await eventually(lambda: budget.streaming == 0, timeout=5)
-        painter.cancel_scope.cancel()
+        live.stop()
     assert budget.streaming == 0
