@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import anyio
+import asyncpg
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from db.models import Chat, InboxUpdate, Message
+from db.models import InboxUpdate
 
 _T = TypeVar("_T")
 
@@ -56,14 +57,17 @@ class DialogStore:
     async def chat_start(self, chat_id: int, *, limit: int) -> tuple[ChatState, list[StoredTurn]]:
         """What a chat actor starts from: its state and its newest ``limit`` turns since its /reset point.
 
-        One connection from the pool for both reads: many chats start at once after a restart
-        or after passivation, and each checkout is a round trip (the pool's liveness check).
+        One statement, sent straight to asyncpg: after a restart or passivation, and in a burst of
+        new chats, many chats start at once on the event loop that answers the others.
         """
 
         async def read(connection: AsyncConnection) -> tuple[ChatState, list[StoredTurn]]:
-            state = _state(list((await connection.execute(_state_query(chat_id))).all()))
-            turns = (await connection.execute(_turns_query(chat_id, state.context_since, limit))).all()
-            return state, _turns(list(turns))
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert isinstance(raw, asyncpg.Connection)
+            rows = await raw.fetch(CHAT_START, chat_id, limit)
+            state = ChatState(rows[0][0], rows[0][1])
+            turns = [StoredTurn(*row[2:]) for row in reversed(rows) if row[2] is not None]
+            return state, turns
 
         return await self._with_connection(read)
 
@@ -101,33 +105,19 @@ class DialogStore:
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _state_query(chat_id: int) -> Any:
-    return select(Chat.role, Chat.context_since).where(Chat.id == chat_id).limit(1)
-
-
-def _state(rows: list[Any]) -> ChatState:
-    return ChatState(role=None, context_since=None) if not rows else ChatState(rows[0][0], rows[0][1])
-
-
-def _turns_query(chat_id: int, since: datetime | None, limit: int) -> Any:
-    query = (
-        select(
-            Message.direction,
-            Message.text,
-            Message.author,
-            Message.dedup_key,
-            Message.reply_to_key,
-            Message.created_at,
-        )
-        .where(Message.chat_id == chat_id, Message.text.is_not(None))
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(limit)
-    )
-    if since is not None:
-        query = query.where(Message.created_at >= since)
-    return query
-
-
-def _turns(rows: list[Any]) -> list[StoredTurn]:
-    """Rows of :func:`_turns_query` (newest first) as turns, oldest first."""
-    return [StoredTurn(r[0], r[1], r[2], r[3], r[4], r[5]) for r in reversed(rows)]
+# The chat's state and its newest turns since its /reset point, newest first: a row for each
+# turn, each carrying the state (NULL for a chat the database does not know), or one row with
+# NULL turn columns when there are no turns.
+CHAT_START = """
+SELECT c.role, c.context_since, m.direction, m.text, m.author, m.dedup_key, m.reply_to_key, m.created_at
+FROM (SELECT 1) AS one
+LEFT JOIN chats AS c ON c.id = $1
+LEFT JOIN LATERAL (
+    SELECT direction, text, author, dedup_key, reply_to_key, created_at, id
+    FROM messages
+    WHERE chat_id = $1 AND text IS NOT NULL AND (c.context_since IS NULL OR created_at >= c.context_since)
+    ORDER BY created_at DESC, id DESC
+    LIMIT $2
+) AS m ON true
+ORDER BY m.created_at DESC, m.id DESC
+"""
