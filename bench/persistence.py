@@ -189,7 +189,7 @@ async def main() -> None:
     args = parser.parse_args()
     server = pick_server(args.server)
     count, naive, chats, replies = (20_000, 1_000, 20, 10) if args.quick else (200_000, 5_000, 100, 20)
-    e2e_chats, e2e_replies, e2e_rounds = (10, 5, 1) if args.quick else (20, 15, 3)
+    e2e_chats, e2e_replies, e2e_rounds = (10, 5, 2) if args.quick else (20, 15, 4)
     name = f"bench_persistence_{uuid.uuid4().hex[:8]}"
     await ensure_database(server, name)
     database_url = with_database(server, name)

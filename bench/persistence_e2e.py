@@ -110,16 +110,17 @@ async def forget_updates(database_url: str) -> None:
 
 
 async def compare(database_url: str, *, chats: int, per_chat: int, rounds: int) -> tuple[Replies, Replies]:
-    """Alternate off and on ``rounds`` times (so machine noise hits both alike); pool each side's replies."""
+    """Alternate off and on ``rounds`` times, each round in the other order than the one before (so
+    machine noise and whatever the first run of a round pays hit both alike); pool each side's replies."""
     off, on = Replies(False, []), Replies(True, [])
     for number in range(rounds):
         base = 1000 + number * 2 * chats
-        off.seconds += (
-            await replies(database_url, persistence=False, chats=chats, per_chat=per_chat, base=base)
-        ).seconds
-        on.seconds += (
-            await replies(database_url, persistence=True, chats=chats, per_chat=per_chat, base=base + chats)
-        ).seconds
+        order = (False, True) if number % 2 == 0 else (True, False)
+        for offset, persistence in enumerate(order):
+            run = await replies(
+                database_url, persistence=persistence, chats=chats, per_chat=per_chat, base=base + offset * chats
+            )
+            (on if persistence else off).seconds.extend(run.seconds)
     return off, on
 
 
