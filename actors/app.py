@@ -43,6 +43,7 @@ from actors.persistence.actor import PersistenceActor, PersistenceStatus
 from actors.persistence.records import LLMCallRecord, ModelEventRecord
 from actors.persistence.spill import SpillFile
 from actors.persistence.store import DialogStore
+from actors.responsiveness import gc_pauses_reported, watch_loop_lag
 from actors.roles import load_roles
 from actors.telegram.courier import Courier, Limits
 from actors.telegram.draft_budget import DraftBudget
@@ -187,6 +188,7 @@ async def run_bot(settings: Settings, database_url: str, *, stop: anyio.Event | 
         system = ActorSystem(observer=RuntimeMetrics(metrics), shutdown_deadline=settings.shutdown_deadline)
         try:
             async with AsyncExitStack() as stack:
+                stack.enter_context(gc_pauses_reported(metrics.gc_paused))
                 pool = PooledTransport(max_connections=500)
                 http = await stack.enter_async_context(httpx.AsyncClient(transport=pool))
                 await stack.enter_async_context(system)
@@ -331,6 +333,7 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
             await tg.start(partial(shutdown_on_signals, system, on_first=stop.set))
             tg.start_soon(_watch_system, system, stop)
             tg.start_soon(_relay, external_stop, stop)
+            tg.start_soon(watch_loop_lag, metrics.loop_lag.observe)
             await intake.replay_pending()
             intake_scope = anyio.CancelScope()
             tg.start_soon(_run_intake, settings, intake, bot, intake_scope)

@@ -21,6 +21,7 @@ from actors.persistence.actor import PersistenceStatus
 from runtime import ActorSystem, Observer
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34, 60, 120)
+STALL_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1)
 PROCESSING_BUCKETS = (0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60)
 BREAKER_VALUE = {BreakerState.CLOSED: 0, BreakerState.HALF_OPEN: 1, BreakerState.OPEN: 2}
 
@@ -77,6 +78,19 @@ class BotMetrics:
         self.breaker_transitions = Counter(
             "assistant_breaker_transitions_total", "Breaker state changes", ["model", "to"], registry=r
         )
+        self.loop_lag = Histogram(
+            "assistant_event_loop_lag_seconds",
+            "How much later than asked the event loop ran a timer (something held the loop meanwhile)",
+            buckets=STALL_BUCKETS,
+            registry=r,
+        )
+        self.gc_pauses = Histogram(
+            "assistant_gc_pause_seconds",
+            "How long each garbage collection stopped the bot",
+            ["generation"],
+            buckets=STALL_BUCKETS,
+            registry=r,
+        )
         self.batch_rows = Histogram(
             "assistant_persistence_batch_rows",
             "Rows per database batch",
@@ -88,6 +102,9 @@ class BotMetrics:
 
     def update_received(self, kind: str) -> None:
         self.updates.labels(kind).inc()
+
+    def gc_paused(self, generation: int, seconds: float) -> None:
+        self.gc_pauses.labels(str(generation)).observe(seconds)
 
     def answer_delivered(self, latency: float, fallback: bool, stopped: bool) -> None:
         self.replies.labels("stopped" if stopped else "fallback" if fallback else "primary").inc()
