@@ -62,6 +62,7 @@ from bench.load_procs import (
     wait_until_quiet,
 )
 from bench.load_stats import Matched, Offered, match, percentile, rate, spread
+from tests.fakes.quiet_gc import freeze_periodically
 from tests.fakes.telegram import FakeTelegramClient, User
 
 MB = 2**20
@@ -243,6 +244,7 @@ async def _drive(phase: Phase, tg: FakeTelegramClient, bot: Bot, pids: dict[str,
 
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(sampler.run)
+        tasks.start_soon(freeze_periodically)  # the driver's records must not stall its offering either
         # Warm-up (left out of every figure): a few chats, so imports, pools and caches are in place.
         await offer(tg, plan(phase.warmup_chats, WARMUP_MESSAGES, WARMUP_CHAT_BASE), 20)
         warm = range(WARMUP_CHAT_BASE, WARMUP_CHAT_BASE + phase.warmup_chats)
@@ -376,6 +378,7 @@ def report(result: PhaseResult) -> list[str]:
         f"{result.drafts / len(answered):.1f} draft updates per answer",
         _persistence_line(result),
         _database_line(result),
+        _stalls_line(result),
         f"bot RSS: {result.rss_base / MB:.1f} MB with 0 chats (after warm-up); peak {result.rss_peak / MB:.1f} MB "
         f"during the load (at most {result.live_peak:,} live chat actors)",
         f"  after the load, {result.live_active:,} chat actors live: {result.rss_active / MB:.1f} MB "
@@ -399,6 +402,23 @@ def _persistence_line(result: PhaseResult) -> str:
         f"{batches:,.0f} batches of {rows / max(batches, 1):.1f} rows on average; deepest mailboxes seen: "
         f"persistence {result.peaks.get(PERSISTENCE_DEPTH, 0):,.0f}, all chats {result.peaks.get(CHAT_DEPTH, 0):,.0f}"
     )
+
+
+def _stalls_line(result: PhaseResult) -> str:
+    """How often the bot's event loop was held up, and by how much of it the garbage collector."""
+    m = result.metrics
+    lag = "assistant_event_loop_lag_seconds"
+    probes = m.get(lag + "_count", 0.0)
+
+    def later_than(bound: str) -> float:
+        return probes - m.get(lag + '_bucket{le="' + bound + '"}', 0.0)
+
+    def pause(part: str, generation: str) -> float:
+        return m.get("assistant_gc_pause_seconds_" + part + '{generation="' + generation + '"}', 0.0)
+
+    late = ", ".join(f"> {float(b) * 1000:.0f} ms: {later_than(b):,.0f}" for b in ("0.02", "0.05", "0.1"))
+    pauses = "; ".join(f"gen {g}: {pause('count', g):,.0f} ({pause('sum', g) * 1000:,.0f} ms)" for g in "012")
+    return f"event loop: of {probes:,.0f} timers (every 50 ms) late {late}; garbage collections {pauses}"
 
 
 def _database_line(result: PhaseResult) -> str:

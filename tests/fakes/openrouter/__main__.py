@@ -15,6 +15,7 @@ import signal
 from pathlib import Path
 
 from tests.fakes.openrouter.server import FakeOpenRouter
+from tests.fakes.quiet_gc import freeze_periodically
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -33,7 +34,9 @@ async def serve(args: argparse.Namespace) -> None:
             partial.write_text(str(fake.port))
             os.replace(partial, path)
         print(f"listening on {fake.port}", flush=True)
+        freezer = asyncio.create_task(freeze_periodically())
         await stop.wait()
+        freezer.cancel()
 
 
 def main() -> None:

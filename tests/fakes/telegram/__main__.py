@@ -16,6 +16,7 @@ import os
 import signal
 from pathlib import Path
 
+from tests.fakes.quiet_gc import freeze_periodically
 from tests.fakes.telegram.fake import FakeTelegram
 from tests.fakes.telegram.models import DEFAULT_TOKEN
 
@@ -41,7 +42,9 @@ async def serve(arguments: argparse.Namespace) -> None:
         if arguments.port_file is not None:
             _write_atomically(arguments.port_file, f"{fake.url.rsplit(':', 1)[1]}\n")
         print(json.dumps({"url": fake.url, "control_url": fake.control_url, "token": fake.token}), flush=True)
+        freezer = asyncio.create_task(freeze_periodically())
         await stop.wait()
+        freezer.cancel()
 
 
 def main() -> None:
