@@ -20,7 +20,9 @@ from tests.fakes.telegram import User
 
 pytestmark = pytest.mark.anyio
 
-OURS = ("actors.", "runtime.", "httpx", "aiohttp", "markdown_it", "aiogram.types", "anyio")
+# Objects an answer owns (a cancelled task's frames hold the answer's own objects, so they show
+# here too). aiohttp's own cycles when a server closes an idle connection are not the answers'.
+OURS = ("actors.", "runtime.", "httpx", "markdown_it")
 
 
 def test_rendering_markdown_leaves_no_cycles() -> None:
