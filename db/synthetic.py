@@ -315,6 +315,7 @@ class HistoryGenerator:
         random = self.rng.random
         append = batch.calls.append
         started = at + MILLISECOND * (20 + int(random() * 101))  # _between(rng, 20, 120), inline
+        usage: tuple[Any, ...]  # ttft, prompt and completion tokens, cost, generation id, error
         for j, (model, outcome, fallback, hedge, latency, _) in enumerate(calls):
             if outcome == "ok":
                 # _between(rng, 150, 4_000), _between(rng, 20, 900), then the share of the latency, in this order.
@@ -323,47 +324,10 @@ class HistoryGenerator:
                 ttft = int(latency * (0.08 + 0.27 * random()))
                 nanos = prompt * 15 + completion * 60 if fallback else prompt * 8 + completion * 30
                 calls[j] = (model, outcome, fallback, hedge, latency, nanos)
-                append(
-                    (
-                        f"{key}-c{j}",
-                        chat_id,
-                        user_id,
-                        model,
-                        outcome,
-                        fallback,
-                        hedge,
-                        started,
-                        latency,
-                        ttft,
-                        prompt,
-                        completion,
-                        self._cost(nanos),
-                        f"gen-{key}-{j}",
-                        None,
-                        role,
-                    )
-                )
+                usage = (ttft, prompt, completion, self._cost(nanos), f"gen-{key}-{j}", None)
             else:
-                append(
-                    (
-                        f"{key}-c{j}",
-                        chat_id,
-                        user_id,
-                        model,
-                        outcome,
-                        fallback,
-                        hedge,
-                        started,
-                        latency,
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        f"{outcome} from {model}",
-                        role,
-                    )
-                )
+                usage = (None, None, None, None, None, f"{outcome} from {model}")
+            append((f"{key}-c{j}", chat_id, user_id, model, outcome, fallback, hedge, started, latency, *usage, role))
             if not hedge:
                 started += MILLISECOND * latency
 
