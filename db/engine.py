@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncpg
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 
 
 def async_url(url: str) -> str:
@@ -28,6 +29,13 @@ def create_engine(url: str, *, pool_size: int = 10, overflow: bool = True, echo:
         pool_recycle=1800,
         echo=echo,
     )
+
+
+async def asyncpg_connection(connection: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under a pooled one: for statements sent without SQLAlchemy's per-statement work."""
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert isinstance(raw, asyncpg.Connection)
+    return raw
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]

@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import anyio
-import asyncpg
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.engine import asyncpg_connection
 from db.models import InboxUpdate
 
 _T = TypeVar("_T")
@@ -62,9 +62,7 @@ class DialogStore:
         """
 
         async def read(connection: AsyncConnection) -> tuple[ChatState, list[StoredTurn]]:
-            raw = (await connection.get_raw_connection()).driver_connection
-            assert isinstance(raw, asyncpg.Connection)
-            rows = await raw.fetch(CHAT_START, chat_id, limit)
+            rows = await (await asyncpg_connection(connection)).fetch(CHAT_START, chat_id, limit)
             state = ChatState(rows[0][0], rows[0][1])
             turns = [StoredTurn(*row[2:]) for row in reversed(rows) if row[2] is not None]
             return state, turns

@@ -50,6 +50,7 @@ from actors.persistence.records import (
     RoleChanged,
     UserSeen,
 )
+from db.engine import asyncpg_connection
 
 # Each part's parameters are written "?" and numbered when the parts are joined.
 USERS = """
@@ -135,9 +136,7 @@ async def write_batch(target: AsyncEngine | AsyncConnection, records: Sequence[R
     if isinstance(target, AsyncEngine):
         async with target.connect() as connection:
             return await write_batch(connection, records)
-    raw = (await target.get_raw_connection()).driver_connection
-    assert isinstance(raw, asyncpg.Connection)
-    return await write_records(raw, records)
+    return await write_records(await asyncpg_connection(target), records)
 
 
 async def write_records(connection: asyncpg.Connection, records: Sequence[Record]) -> frozenset[int]:
@@ -214,10 +213,8 @@ class BatchWriter:
                 raise
         try:
             self._connection = await self.engine.connect()
-            raw = (await self._connection.get_raw_connection()).driver_connection
-            assert isinstance(raw, asyncpg.Connection)
-            self._raw = raw
-            return await write_records(raw, records)
+            self._raw = await asyncpg_connection(self._connection)
+            return await write_records(self._raw, records)
         except BaseException:
             await self.close()
             raise
