@@ -3,6 +3,7 @@
     uv run python -m bench.load                 # full size: both phases (about 15 minutes)
     uv run python -m bench.load --quick         # smoke run, well under a minute
     uv run python -m bench.load --chats 1000 --messages 5 --rate 100 --model-seconds 2 --skip-known
+    uv run python -m bench.load --skip-known --dump answers.csv   # every timed answer, to find a tail in time
 
 Two phases, each with a fresh scratch database, fresh fakes and a fresh bot:
 
@@ -61,7 +62,7 @@ from bench.load_procs import (
     server_label,
     wait_until_quiet,
 )
-from bench.load_stats import Matched, Offered, match, percentile, rate, spread
+from bench.load_stats import Answered, Matched, Offered, match, percentile, rate, spread
 from tests.fakes.quiet_gc import freeze_periodically
 from tests.fakes.telegram import FakeTelegramClient, User
 
@@ -152,6 +153,16 @@ class AnswerWatch:
             self.seen = call.index + 1
             if call.method == "sendMessage" and call.text_chars == self.answer_chars:
                 self.per_chat[call.chat_id] += 1
+
+    async def follow(self) -> None:
+        """Read the new records every half second until cancelled.
+
+        Read all at once after the load, the records of 20,000 calls stall
+        the fake for ~200 ms while the last answers are still in flight.
+        """
+        while True:
+            await self.refresh()
+            await anyio.sleep(0.5)
 
     async def wait(self, chats: range, expected: int, timeout: float) -> bool:
         """Wait until the chats got ``expected`` answers in all; False on timeout."""
@@ -264,7 +275,10 @@ async def _drive(phase: Phase, tg: FakeTelegramClient, bot: Bot, pids: dict[str,
                 await watch_metrics()
 
         tasks.start_soon(watch_until_cancelled)
-        offered = await offer(tg, plan(phase.chats, phase.messages, phase.chat_base), phase.rate)
+        async with anyio.create_task_group() as following:
+            following.start_soon(watch.follow)
+            offered = await offer(tg, plan(phase.chats, phase.messages, phase.chat_base), phase.rate)
+            following.cancel_scope.cancel()
         chats = range(phase.chat_base, phase.chat_base + phase.chats)
         expected = len(offered)
         complete = await watch.wait(chats, expected, 120 + 4 * phase.shape.seconds * phase.messages)
@@ -484,6 +498,7 @@ def main() -> None:
     parser.add_argument(
         "--wait-quiet", type=float, default=0.0, metavar="S", help="wait up to S seconds for an idle machine per phase"
     )
+    parser.add_argument("--dump", type=Path, metavar="CSV", help="write every timed answer of the dialogs phase here")
     parser.add_argument(
         "--rates", help="comma-separated offered rates: one dialogs phase per rate, and a summary table (a sweep)"
     )
@@ -538,7 +553,23 @@ def main() -> None:
     if len(dialog_results) > 1:
         print("\n".join(sweep(dialog_results)))
     known_result = next((r for r in results if r.phase.name == "Known chats"), None)
+    if args.dump and dialog_results:
+        dump(dialog_results[-1].matched.answered, args.dump)
     print("\n".join(goals(dialog_results[-1] if dialog_results else None, known_result)))
+
+
+def dump(answered: list[Answered], path: Path) -> None:
+    """One CSV row per timed answer (ms), created in s since the first message and on the machine's monotonic clock."""
+    start = min(a.created for a in answered)
+    names = ["update_id", "chat_id", "number", "created", "monotonic", "long_poll", "before_model", "model"]
+    names += ["after_model", "overhead"]
+    with path.open("w") as out:
+        out.write(",".join(names) + "\n")
+        for a in sorted(answered, key=lambda a: a.created):
+            poll = "" if a.long_poll is None else f"{a.long_poll * 1000:.2f}"
+            times = [a.before_model, a.model, a.after_model, a.overhead]
+            out.write(f"{a.update_id},{a.chat_id},{a.number},{a.created - start:.3f},{a.created:.3f},{poll},")
+            out.write(",".join(f"{t * 1000:.2f}" for t in times) + "\n")
 
 
 def sweep(results: list[PhaseResult]) -> list[str]:
