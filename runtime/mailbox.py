@@ -83,9 +83,20 @@ class Mailbox(Generic[T]):
                 continue
 
     async def put(self, item: T) -> None:
-        """Queue ``item``, waiting for room (backpressure). Raises :class:`MailboxClosed`."""
+        """Queue ``item``, waiting for room (backpressure). Raises :class:`MailboxClosed`.
+
+        With room it queues at once and does not yield: the stream's own
+        ``send`` would yield to the event loop first, and a reply's path
+        (intake, chat, router, model health) crosses several mailboxes, each
+        such yield a turn of a busy loop's queue added to the reply's time.
+        """
         try:
-            await self.sender.send(item)
+            self.sender.send_nowait(item)
+        except anyio.WouldBlock:
+            try:
+                await self.sender.send(item)
+            except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+                raise MailboxClosed from None
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             raise MailboxClosed from None
         self.wake()

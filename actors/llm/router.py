@@ -189,12 +189,24 @@ class AnswerStream:
         return self
 
     async def __anext__(self) -> Event:
-        item = await self._receive.receive()
+        # An event already queued is taken without yielding (the stream's receive yields first):
+        # the end of an answer comes right after its last text, and each yield is a turn of the loop.
+        try:
+            item = self._receive.receive_nowait()
+        except anyio.WouldBlock:
+            item = await self._receive.receive()
         if item is None:
             raise StopAsyncIteration
         if isinstance(item, BaseException):
             raise item
         return item
+
+    async def _emit(self, item: Event | BaseException | None) -> None:
+        """Queue ``item`` for the consumer; yield only when the buffer is full (it never is in practice)."""
+        try:
+            self._send.send_nowait(item)
+        except anyio.WouldBlock:
+            await self._send.send(item)
 
     @property
     def current_model(self) -> str | None:
@@ -206,9 +218,9 @@ class AnswerStream:
     async def _produce(self) -> None:
         try:
             await self._route()
-            await self._send.send(None)
+            await self._emit(None)
         except (ModelsUnavailable, RequestRefused) as exc:
-            await self._send.send(exc)
+            await self._emit(exc)
         self._produced = True
 
     async def _route(self) -> None:
@@ -236,7 +248,7 @@ class AnswerStream:
             if not retry_elsewhere(error):
                 raise RequestRefused(classify(error))
             if shown:
-                await self._send.send(Restart(f"{attempt.slot.model} failed: {classify(error).value}"))
+                await self._emit(Restart(f"{attempt.slot.model} failed: {classify(error).value}"))
                 shown = False
                 self._quiet_since = anyio.current_time()
                 self._quieted.set()
@@ -314,7 +326,7 @@ class AnswerStream:
                 continue
             wait = await self._wait_hint()
             if self._quiet_since == since:  # still silent after asking
-                await self._send.send(Stalled(wait))
+                await self._emit(Stalled(wait))
             return
 
     async def _relay(self, attempt: Attempt) -> LLMError | None:
@@ -333,7 +345,7 @@ class AnswerStream:
                 text = "".join(attempt.chunks[sent:])
                 sent = len(attempt.chunks)
                 self._quiet_since = None
-                await self._send.send(TextDelta(text))
+                await self._emit(TextDelta(text))
                 if pause > 0 and not attempt.done:
                     with anyio.move_on_after(pause):
                         await attempt.finished.wait()
