@@ -343,6 +343,8 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
             await system.shutdown()
             tg.cancel_scope.cancel()
     finally:
+        with anyio.CancelScope(shield=True):  # also when the bot is cancelled: no connection left checked out
+            await store.aclose()
         await runner.cleanup()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
@@ -36,6 +37,20 @@ async def asyncpg_connection(connection: AsyncConnection) -> asyncpg.Connection:
     raw = (await connection.get_raw_connection()).driver_connection
     assert isinstance(raw, asyncpg.Connection)
     return raw
+
+
+async def discard_connection(connection: AsyncConnection, raw: asyncpg.Connection | None) -> None:
+    """Give up a pooled connection whose state is unknown (after a failure or a cancelled statement).
+
+    The asyncpg connection is terminated at once: a graceful close would first wait
+    for the server to confirm the cancellation of a statement cut off by a timeout,
+    and a hanging server never does.
+    """
+    if raw is not None:
+        raw.terminate()
+    with anyio.CancelScope(shield=True), anyio.move_on_after(2):
+        await connection.invalidate()
+        await connection.close()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]

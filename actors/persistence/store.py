@@ -10,16 +10,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import anyio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from db.engine import asyncpg_connection
+from actors.persistence.kept import KeptConnections
 from db.models import InboxUpdate
 
 _T = TypeVar("_T")
+
+CHAT_START_CONNECTIONS = 4
+"""Connections kept for chat starts: a start takes about a millisecond, so a burst of new chats shares a few."""
+
+KNOWN_DOWN = "the database is known to be unavailable (writes go to the spill file)"
 
 
 class StoreUnavailable(Exception):
@@ -50,6 +55,8 @@ class DialogStore:
     ) -> None:
         self.engine = engine
         self.timeout = timeout
+        self.kept = KeptConnections(engine, CHAT_START_CONNECTIONS)
+        """Connections for chat starts (see :mod:`actors.persistence.kept`)."""
         self.known_down = known_down
         """True while the writer knows the database is away: reads then fail at once instead of
         each waiting for its timeout on a database that hangs."""
@@ -61,13 +68,26 @@ class DialogStore:
         new chats, many chats start at once on the event loop that answers the others.
         """
 
-        async def read(connection: AsyncConnection) -> tuple[ChatState, list[StoredTurn]]:
-            rows = await (await asyncpg_connection(connection)).fetch(CHAT_START, chat_id, limit)
-            state = ChatState(rows[0][0], rows[0][1])
-            turns = [StoredTurn(*row[2:]) for row in reversed(rows) if row[2] is not None]
-            return state, turns
+        if self.known_down():
+            raise StoreUnavailable(KNOWN_DOWN)
+        try:
+            with anyio.fail_after(self.timeout):
+                rows = await self.kept.fetch(CHAT_START, chat_id, limit)
+        except Exception as exc:
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        state = ChatState(rows[0][0], rows[0][1])
+        turns = [StoredTurn(*row[2:]) for row in reversed(rows) if row[2] is not None]
+        return state, turns
 
-        return await self._with_connection(read)
+    async def aclose(self) -> None:
+        """Close the connections kept for chat starts."""
+        await self.kept.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def pending_updates(self) -> list[dict[str, Any]]:
         """Payloads of recorded updates not yet done, in update order."""
@@ -94,7 +114,7 @@ class DialogStore:
     async def _with_connection(self, read: Callable[[AsyncConnection], Awaitable[_T]]) -> _T:
         """``read`` on a pooled connection within the timeout; any failure is StoreUnavailable."""
         if self.known_down():
-            raise StoreUnavailable("the database is known to be unavailable (writes go to the spill file)")
+            raise StoreUnavailable(KNOWN_DOWN)
         try:
             with anyio.fail_after(self.timeout):
                 async with self.engine.connect() as connection:

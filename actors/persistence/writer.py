@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-import anyio
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -50,7 +49,7 @@ from actors.persistence.records import (
     RoleChanged,
     UserSeen,
 )
-from db.engine import asyncpg_connection
+from db.engine import asyncpg_connection, discard_connection
 
 # Each part's parameters are written "?" and numbered when the parts are joined.
 USERS = """
@@ -222,14 +221,8 @@ class BatchWriter:
     async def close(self) -> None:
         """Give the connection up (invalidated: its state after a failure is unknown)."""
         connection, raw, self._connection, self._raw = self._connection, self._raw, None, None
-        if raw is not None:
-            # At once: a graceful close would first wait for the server to confirm the
-            # cancellation of a statement cut off by a timeout, and a hanging server never does.
-            raw.terminate()
         if connection is not None:
-            with anyio.CancelScope(shield=True), anyio.move_on_after(2):
-                await connection.invalidate()
-                await connection.close()
+            await discard_connection(connection, raw)
 
 
 def _sqlstate(error: BaseException) -> str | None:

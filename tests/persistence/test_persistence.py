@@ -255,7 +255,12 @@ async def test_a_record_the_database_refuses_is_dropped_without_losing_its_batch
 
 
 async def test_reset_and_history_reads(clean_db: AsyncEngine, tmp_path: Path) -> None:
-    store = DialogStore(clean_db)
+    async with DialogStore(clean_db) as store:
+        await _history_reads(store, clean_db, tmp_path)
+        assert store.kept.opened == 1  # the reads shared one kept connection
+
+
+async def _history_reads(store: DialogStore, clean_db: AsyncEngine, tmp_path: Path) -> None:
     base = datetime(2026, 3, 1, tzinfo=UTC)
     async with ActorSystem() as system:
         ref, _ = spawn(system, clean_db, SpillFile(tmp_path / "spill"))
@@ -273,10 +278,25 @@ async def test_reset_and_history_reads(clean_db: AsyncEngine, tmp_path: Path) ->
 
 
 async def test_reads_say_clearly_when_the_database_is_down(proxied_engine: AsyncEngine, proxy: TcpProxy) -> None:
-    store = DialogStore(proxied_engine, timeout=2)
-    await proxy.cut()
-    with pytest.raises(StoreUnavailable):
-        await store.chat_start(1, limit=10)
+    async with DialogStore(proxied_engine, timeout=2) as store:
+        await proxy.cut()
+        with pytest.raises(StoreUnavailable):
+            await store.chat_start(1, limit=10)
+
+
+async def test_a_chat_start_survives_a_kept_connection_that_died(
+    proxied_engine: AsyncEngine, proxy: TcpProxy, tmp_path: Path
+) -> None:
+    """The database restarted while the kept connection idled: the next chat still gets its history."""
+    async with ActorSystem() as system:
+        ref, _ = spawn(system, proxied_engine, SpillFile(tmp_path / "spill"))
+        await ref.ask(Durable([message(1, chat=7, user=7)]), timeout=10)
+    async with DialogStore(proxied_engine, timeout=5) as store:
+        assert [t.text for t in (await store.chat_start(7, limit=10))[1]] == ["hello 1"]
+        await proxy.cut()
+        await proxy.restore()
+        assert [t.text for t in (await store.chat_start(7, limit=10))[1]] == ["hello 1"]
+        assert store.kept.opened == 2
 
 
 async def test_retention_blanks_old_texts_but_keeps_the_rows(clean_db: AsyncEngine, tmp_path: Path) -> None:
