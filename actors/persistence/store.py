@@ -21,8 +21,10 @@ from db.models import InboxUpdate
 
 _T = TypeVar("_T")
 
-CHAT_START_CONNECTIONS = 4
-"""Connections kept for chat starts: a start takes about a millisecond, so a burst of new chats shares a few."""
+CHAT_START_CONNECTIONS = 16
+"""Connections kept for chat starts, opened only as concurrent starts need them. Of the bot's pool of 20, the
+writer keeps one and three stay for the rest. With four, 250 new chats a second on a busy event loop queued
+past the read timeout, and each timed-out read dropped its connection: hundreds were opened and closed."""
 
 KNOWN_DOWN = "the database is known to be unavailable (writes go to the spill file)"
 
