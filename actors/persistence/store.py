@@ -70,13 +70,7 @@ class DialogStore:
         new chats, many chats start at once on the event loop that answers the others.
         """
 
-        if self.known_down():
-            raise StoreUnavailable(KNOWN_DOWN)
-        try:
-            with anyio.fail_after(self.timeout):
-                rows = await self.kept.fetch(CHAT_START, chat_id, limit)
-        except Exception as exc:
-            raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        rows = await self._guarded(lambda: self.kept.fetch(CHAT_START, chat_id, limit))
         state = ChatState(rows[0][0], rows[0][1])
         turns = [StoredTurn(*row[2:]) for row in reversed(rows) if row[2] is not None]
         return state, turns
@@ -114,13 +108,21 @@ class DialogStore:
         return await self._with_connection(read)
 
     async def _with_connection(self, read: Callable[[AsyncConnection], Awaitable[_T]]) -> _T:
-        """``read`` on a pooled connection within the timeout; any failure is StoreUnavailable."""
+        """``read`` on a pooled connection, guarded as :meth:`_guarded` says."""
+
+        async def on_pooled_connection() -> _T:
+            async with self.engine.connect() as connection:
+                return await read(connection)
+
+        return await self._guarded(on_pooled_connection)
+
+    async def _guarded(self, read: Callable[[], Awaitable[_T]]) -> _T:
+        """``read()`` within the timeout; any failure, or a database known to be down, is StoreUnavailable."""
         if self.known_down():
             raise StoreUnavailable(KNOWN_DOWN)
         try:
             with anyio.fail_after(self.timeout):
-                async with self.engine.connect() as connection:
-                    return await read(connection)
+                return await read()
         except Exception as exc:
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
