@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from actors.telegram.formatting_markdown import render_markdown
 from actors.telegram.formatting_rules import is_linkable_url, validate_entities
-from actors.telegram.formatting_streaming import close_dangling_markup
+from actors.telegram.formatting_streaming import StreamingPreview, close_dangling_markup, preview
 from actors.telegram.formatting_text import Entity, FormattedText
 from actors.telegram.splitting import TELEGRAM_ENTITY_LIMIT, TELEGRAM_TEXT_LIMIT, keep_tail, split_message
 
@@ -33,6 +33,7 @@ __all__ = [
     "TELEGRAM_TEXT_LIMIT",
     "Entity",
     "FormattedText",
+    "StreamingPreview",
     "close_dangling_markup",
     "is_linkable_url",
     "keep_tail",
@@ -43,16 +44,6 @@ __all__ = [
     "to_aiogram_entities",
     "validate_entities",
 ]
-
-
-def preview(markdown: str, limit: int = TELEGRAM_TEXT_LIMIT) -> FormattedText:
-    """Render a partial answer for a streaming preview that fits one message.
-
-    Markers still waiting for their closing half in the last paragraph are
-    closed first; an answer longer than ``limit`` shows its most recent part
-    after "…".
-    """
-    return keep_tail(render_markdown(close_dangling_markup(markdown)), limit)
 
 
 def plain_text(formatted: FormattedText) -> str:

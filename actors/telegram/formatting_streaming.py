@@ -4,14 +4,125 @@ While a model streams, the last paragraph often has an opened ``**`` or
 `` ` `` whose closing half has not arrived yet. Closing them for the preview
 shows "bold witho" in bold instead of "**bold witho" flickering into bold a
 moment later. The final answer is rendered as written, without this.
+:class:`StreamingPreview` previews one answer draft after draft, rendering only
+what changed since the last one.
 """
 
 from __future__ import annotations
 
 import re
 
+from actors.telegram.formatting_markdown import render_markdown
+from actors.telegram.formatting_text import FormattedText, joined
+from actors.telegram.splitting import TELEGRAM_TEXT_LIMIT, keep_tail
+
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 _PAIRED_MARKERS = frozenset("*_~|")
+# What every link reference definition has ("[name]: url", in a quote or list item too): with one
+# anywhere, text above it may link, so nothing can be rendered apart.
+_REFERENCE_MARK = "]:"
+# A line after a blank line that starts a block of its own whatever came before, so that the text
+# above it renders the same alone: not indented (it would continue a list item or be code), not a
+# list item (it would continue, and loosen, the list above), not a thematic break made of - or *, not
+# a control character (shown as a space, which the line would keep but a text's first line would not).
+_FRESH_BLOCK = re.compile(r"[^\s\-*+0-9\x00-\x1f\x7f]")
+
+
+def preview(markdown: str, limit: int = TELEGRAM_TEXT_LIMIT) -> FormattedText:
+    """Render a partial answer for a streaming preview that fits one message.
+
+    Markers still waiting for their closing half in the last paragraph are
+    closed first; an answer longer than ``limit`` shows its most recent part
+    after "…".
+    """
+    return keep_tail(render_markdown(close_dangling_markup(markdown)), limit)
+
+
+class StreamingPreview:
+    """The previews of one answer as it grows: :func:`preview`, without rendering it all each time.
+
+    A streamed answer is previewed every fraction of a second, and rendering
+    Markdown costs milliseconds per thousand characters, so rendering the whole
+    answer at every draft made a long answer's drafts cost more than everything
+    else it needed. Blocks that can no longer change (those before a blank line
+    that a fresh block follows, outside code fences) are rendered once and kept;
+    each preview renders only the text after them. The result is what
+    :func:`preview` gives for the same text. Where that could differ (a link
+    reference definition anywhere, which links text above it) every preview
+    renders the whole answer, as :func:`preview` does.
+    """
+
+    _last: str
+    """The text of the last preview: the next one continues it, or starts over."""
+    _source: str
+    """The Markdown of the blocks rendered for good; it ends where a fresh block starts."""
+    _settled: FormattedText
+    """Their rendering."""
+    _scanned: int
+    """Where the first line not looked at yet starts."""
+    _boundary: int
+    """Where the newest fresh block found starts."""
+    _fence: str | None
+    """The code fence open at ``_scanned``."""
+    _after_blank: bool
+    """Whether the line before ``_scanned`` was blank."""
+    _whole_only: bool
+    """Whether every preview renders the whole answer (a link reference definition was seen)."""
+
+    def __init__(self, limit: int = TELEGRAM_TEXT_LIMIT) -> None:
+        self.limit = limit
+        self._restart()
+
+    def render(self, markdown: str) -> FormattedText:
+        """The preview of ``markdown``, the answer so far (a text that does not continue the last one starts over)."""
+        if not markdown.startswith(self._last):
+            self._restart()
+        self._last = markdown
+        self._scan(markdown)
+        if self._whole_only or _REFERENCE_MARK in markdown[self._scanned :]:
+            return preview(markdown, self.limit)
+        if self._boundary > len(self._source):
+            settled = render_markdown(markdown[len(self._source) : self._boundary])
+            self._settled = joined(self._settled, settled)
+            self._source = markdown[: self._boundary]
+            if self._settled.utf16_length > 2 * self.limit:
+                # A preview shows at most the last ``limit`` units: what lies further back only costs time.
+                self._settled = keep_tail(self._settled, 2 * self.limit)
+        tail = render_markdown(close_dangling_markup(markdown[len(self._source) :]))
+        return keep_tail(joined(self._settled, tail), self.limit)
+
+    def _restart(self) -> None:
+        self._last = ""
+        self._source = ""
+        self._settled = FormattedText("")
+        self._scanned = 0
+        self._boundary = 0
+        self._fence = None
+        self._after_blank = False
+        self._whole_only = False
+
+    def _scan(self, markdown: str) -> None:
+        """Look at each complete line not seen yet: track code fences, find where fresh blocks start."""
+        while not self._whole_only:
+            end = markdown.find("\n", self._scanned)
+            if end < 0:
+                return
+            start, line = self._scanned, markdown[self._scanned : end]
+            self._scanned = end + 1
+            if _REFERENCE_MARK in line:
+                self._whole_only = True
+                return
+            match = _FENCE.match(line)
+            if self._fence is not None:
+                if match and _closes(self._fence, match):
+                    self._fence = None
+                self._after_blank = False
+                continue
+            if self._after_blank and _FRESH_BLOCK.match(line):
+                self._boundary = start
+            if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
+                self._fence = match.group(1)
+            self._after_blank = not line.strip()
 
 
 def close_dangling_markup(markdown: str) -> str:

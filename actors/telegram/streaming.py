@@ -20,7 +20,7 @@ from aiogram.exceptions import TelegramAPIError
 
 from actors.telegram.courier import Courier, DraftRefused, DraftsUnavailable, MessageGone, Undeliverable
 from actors.telegram.draft_budget import DraftBudget
-from actors.telegram.formatting import FormattedText, preview
+from actors.telegram.formatting import FormattedText, StreamingPreview
 
 log = logging.getLogger("assistant.telegram")
 
@@ -55,12 +55,13 @@ class EditDisplay:
         self.message_id: int | None = None
         self._last_shown = -math.inf
         self._previews_off = False
+        self._preview = StreamingPreview()
 
     async def show(self, markdown: str) -> None:
         """Show the answer so far; a preview that fails is skipped, never fatal to the answer."""
         if not markdown.strip() or self._previews_off:
             return
-        text = preview(markdown)
+        text = self._preview.render(markdown)
         await self._wait_turn()
         try:
             if self.message_id is None:
@@ -128,13 +129,16 @@ class DraftDisplay:
         self.edit_interval = edit_interval
         self.fallback: EditDisplay | None = None
         self.drafts_refused = False
+        self._preview = StreamingPreview()
 
     async def show(self, markdown: str) -> None:
         if self.fallback is not None:
             await self.fallback.show(markdown)
             return
         try:
-            await self.courier.draft(self.chat_id, self.draft_id, preview(markdown), thread_id=self.thread_id)
+            await self.courier.draft(
+                self.chat_id, self.draft_id, self._preview.render(markdown), thread_id=self.thread_id
+            )
         except DraftRefused as exc:
             self.drafts_refused = isinstance(exc, DraftsUnavailable)
             scope = "" if self.drafts_refused else " for this answer"
