@@ -8,7 +8,8 @@ characters (at 50 tokens/s and a draft every 0.25 s, that is about every 50
 characters). For answers of several lengths it prints the CPU time of all the
 previews of one answer and of the slowest single preview (which holds the event
 loop, and so every other chat's answer, for that long), with :func:`preview`
-(the whole answer rendered each time) and with :class:`StreamingPreview`.
+(the whole answer rendered each time) and with :class:`StreamingPreview`; for answers in
+sections (paragraphs, lists, code) and for one long paragraph (nothing in it settles).
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def answer_of(length: int) -> str:
     return text[:length]
 
 
+def paragraph_of(length: int) -> str:
+    """One paragraph of about ``length`` characters, with some inline markup and no blank line."""
+    sentence = "The bot streams **this answer** into a draft while the model writes it, then sends it whole. "
+    return (sentence * (length // len(sentence) + 1))[:length]
+
+
 def cost(render: Callable[[str], FormattedText], markdown: str, every: int) -> tuple[float, float, int]:
     """CPU seconds of all the previews of ``markdown`` streamed in, the slowest one, and how many there were."""
     total, slowest, count = 0.0, 0.0, 0
@@ -71,14 +78,16 @@ def main() -> None:
         f"{'answer chars':>12} {'previews':>9} | {'whole: all':>11} {'slowest':>8} | "
         f"{'streaming: all':>15} {'slowest':>8}"
     )
-    for length in (int(value) for value in args.lengths.split(",")):
-        markdown = answer_of(length)
-        whole, whole_max, count = cost(preview, markdown, args.every)
-        streaming, streaming_max, _ = cost(StreamingPreview().render, markdown, args.every)
-        print(
-            f"{length:>12,} {count:>9} | {whole * 1000:>11.1f} {whole_max * 1000:>8.2f} | "
-            f"{streaming * 1000:>15.1f} {streaming_max * 1000:>8.2f}"
-        )
+    for kind, make in (("sections", answer_of), ("one paragraph", paragraph_of)):
+        print(kind)
+        for length in (int(value) for value in args.lengths.split(",")):
+            markdown = make(length)
+            whole, whole_max, count = cost(preview, markdown, args.every)
+            streaming, streaming_max, _ = cost(StreamingPreview().render, markdown, args.every)
+            print(
+                f"{length:>12,} {count:>9} | {whole * 1000:>11.1f} {whole_max * 1000:>8.2f} | "
+                f"{streaming * 1000:>15.1f} {streaming_max * 1000:>8.2f}"
+            )
 
 
 if __name__ == "__main__":

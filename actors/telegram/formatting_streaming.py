@@ -17,7 +17,7 @@ from actors.telegram.formatting_text import FormattedText, joined
 from actors.telegram.splitting import TELEGRAM_TEXT_LIMIT, keep_tail
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
-_PAIRED_MARKERS = frozenset("*_~|")
+_MARKUP = re.compile(r"[\\`*_~|]")  # escapes, code ticks and the paired markers
 # What every link reference definition has ("[name]: url", in a quote or list item too): with one
 # anywhere, text above it may link, so nothing can be rendered apart.
 _REFERENCE_MARK = "]:"
@@ -172,12 +172,17 @@ def _closers_for(paragraph: str) -> list[str]:
     openers: dict[str, int] = {}  # marker -> where its unmatched opener is
     code_ticks, code_start = "", 0
     index = 0
-    while index < len(paragraph):
+    while True:
+        # Jump to the next character that can matter: a long paragraph is looked at on every draft.
+        found = _MARKUP.search(paragraph, index)
+        if found is None:
+            break
+        index = found.start()
         char = paragraph[index]
         if char == "\\":
             index += 2
             continue
-        if char != "`" and (code_ticks or char not in _PAIRED_MARKERS):
+        if char != "`" and code_ticks:
             index += 1
             continue
         run_end = index

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -15,6 +16,8 @@ def normalize_whitespace(text: str, spans: Sequence[Span]) -> tuple[str, list[Sp
     Inside a ``pre`` block the blank lines and indentation are the code's own
     and stay. Spans are moved so they still cover the same characters.
     """
+    if _already_tidy(text):
+        return text, list(spans)
     in_code = _code_mask(len(text), spans)
     keep = _without_trailing_spaces(text)
     newlines_in_a_row = 0
@@ -41,6 +44,21 @@ def normalize_whitespace(text: str, spans: Sequence[Span]) -> tuple[str, list[Sp
     kept_text = "".join(itertools.compress(text, keep))
     moved = [replace(span, start=new_position[span.start], end=new_position[span.end]) for span in spans]
     return kept_text, moved
+
+
+_SPACE_AT_LINE_END = re.compile(r"[^\S\n]\n")
+
+
+def _already_tidy(text: str) -> bool:
+    """Whether there is nothing to drop: the usual case, told without a Python loop over the characters."""
+    if not text:
+        return True
+    return (
+        not text[0].isspace()
+        and not text[-1].isspace()
+        and "\n\n\n" not in text
+        and _SPACE_AT_LINE_END.search(text) is None
+    )
 
 
 def _code_mask(size: int, spans: Sequence[Span]) -> list[bool]:
