@@ -124,8 +124,10 @@ def joined(first: FormattedText, second: FormattedText, separator: str = "\n\n")
 
 def spans_to_entities(text: str, spans: Iterable[Span]) -> tuple[Entity, ...]:
     """Convert code point spans over ``text`` into UTF-16 entities, outer entities first."""
-    offsets = utf16_offsets(text)
     ordered = sorted(spans, key=lambda span: (span.start, -span.end, nesting_rank(span.type)))
+    if not ordered:
+        return ()
+    offsets = utf16_offsets(text) if _ASTRAL.search(text) else range(len(text) + 1)
     return tuple(
         Entity(
             type=span.type,
@@ -144,7 +146,7 @@ def entities_to_spans(text: str, entities: Iterable[Entity]) -> list[Span]:
     An offset that falls inside a surrogate pair (an invalid entity) moves to the
     next whole character rather than raising.
     """
-    offsets = utf16_offsets(text)
+    offsets = utf16_offsets(text) if _ASTRAL.search(text) else range(len(text) + 1)
     return [
         Span(
             type=entity.type,
