@@ -6,8 +6,9 @@ A model's answer (Markdown: headings, paragraphs, lists, code, a table) arrives
 in pieces of four characters, and the bot previews it every ``--every``
 characters (at 50 tokens/s and a draft every 0.25 s, that is about every 50
 characters). For answers of several lengths it prints the CPU time of all the
-previews of one answer and of the slowest single preview (which holds the event
-loop, and so every other chat's answer, for that long), with :func:`preview`
+previews of one answer, of the slowest single preview (which holds the event
+loop, and so every other chat's answer, for that long) and of rendering the
+finished answer for its messages, with :func:`preview` and :func:`render_markdown`
 (the whole answer rendered each time) and with :class:`StreamingPreview`; for answers in
 sections (paragraphs, lists, code) and for one long paragraph (nothing in it settles).
 """
@@ -18,7 +19,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from actors.telegram.formatting import FormattedText, StreamingPreview, preview
+from actors.telegram.formatting import FormattedText, StreamingPreview, preview, render_markdown
 
 SECTION = """## Step {n}: configure the service
 
@@ -75,18 +76,22 @@ def main() -> None:
     args = parser.parse_args()
     print(f"a preview every {args.every} characters; CPU ms (thread time)")
     print(
-        f"{'answer chars':>12} {'previews':>9} | {'whole: all':>11} {'slowest':>8} | "
-        f"{'streaming: all':>15} {'slowest':>8}"
+        f"{'answer chars':>12} {'previews':>9} | {'whole: all':>11} {'slowest':>8} {'final':>6} | "
+        f"{'streaming: all':>15} {'slowest':>8} {'final':>6}"
     )
     for kind, make in (("sections", answer_of), ("one paragraph", paragraph_of)):
         print(kind)
         for length in (int(value) for value in args.lengths.split(",")):
             markdown = make(length)
             whole, whole_max, count = cost(preview, markdown, args.every)
-            streaming, streaming_max, _ = cost(StreamingPreview().render, markdown, args.every)
+            whole_final = cost(render_markdown, markdown, len(markdown))[0]
+            previews = StreamingPreview()
+            streaming, streaming_max, _ = cost(previews.render, markdown, args.every)
+            streaming_final = cost(previews.render_final, markdown, len(markdown))[0]
             print(
-                f"{length:>12,} {count:>9} | {whole * 1000:>11.1f} {whole_max * 1000:>8.2f} | "
-                f"{streaming * 1000:>15.1f} {streaming_max * 1000:>8.2f}"
+                f"{length:>12,} {count:>9} | {whole * 1000:>11.1f} {whole_max * 1000:>8.2f} "
+                f"{whole_final * 1000:>6.2f} | {streaming * 1000:>15.1f} {streaming_max * 1000:>8.2f} "
+                f"{streaming_final * 1000:>6.2f}"
             )
 
 

@@ -38,7 +38,7 @@ from actors.persistence.records import ChatSeen, InboxDone, MessageRecord, Recor
 from actors.persistence.store import StoreUnavailable
 from actors.prompt import Turn, build_prompt
 from actors.telegram.courier import Undeliverable
-from actors.telegram.formatting import FormattedText, render_markdown, split_message
+from actors.telegram.formatting import FormattedText, split_message
 from actors.telegram.streaming import DraftDisplay, EditDisplay, LiveText
 from runtime import Actor
 
@@ -210,7 +210,7 @@ class ChatActor(Actor[ChatMessage, None]):
         answer = stream.result
         if not text.strip():
             text = self.deps.translate(texts.STOPPED_EMPTY, language)
-        formatted = render_markdown(text)
+        formatted = display.render_final(text)
         if answer.is_fallback and self.deps.fallback_note:
             formatted = _with_note(formatted, "— " + self.deps.translate(texts.FALLBACK_NOTE, language))
         parts = split_message(formatted)

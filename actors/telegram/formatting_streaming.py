@@ -46,18 +46,21 @@ class StreamingPreview:
     answer at every draft made a long answer's drafts cost more than everything
     else it needed. Blocks that can no longer change (those before a blank line
     that a fresh block follows, outside code fences) are rendered once and kept;
-    each preview renders only the text after them. The result is what
-    :func:`preview` gives for the same text. Where that could differ (a link
-    reference definition anywhere, which links text above it) every preview
-    renders the whole answer, as :func:`preview` does.
+    each preview renders only the text after them, and so does
+    :meth:`render_final` for the answer's messages. The results are what
+    :func:`preview` and :func:`render_markdown` give for the same text. Where
+    they could differ (a link reference definition anywhere, which links text
+    above it) the whole answer is rendered each time.
     """
 
     _last: str
-    """The text of the last preview: the next one continues it, or starts over."""
+    """The text of the last call: the next one continues it, or starts over."""
     _source: str
     """The Markdown of the blocks rendered for good; it ends where a fresh block starts."""
     _settled: FormattedText
     """Their rendering."""
+    _settled_tail: FormattedText
+    """The end of it that a preview can show (at most ``2 * limit`` long)."""
     _scanned: int
     """Where the first line not looked at yet starts."""
     _boundary: int
@@ -67,34 +70,53 @@ class StreamingPreview:
     _after_blank: bool
     """Whether the line before ``_scanned`` was blank."""
     _whole_only: bool
-    """Whether every preview renders the whole answer (a link reference definition was seen)."""
+    """Whether every call renders the whole answer (a link reference definition was seen)."""
 
     def __init__(self, limit: int = TELEGRAM_TEXT_LIMIT) -> None:
         self.limit = limit
         self._restart()
 
     def render(self, markdown: str) -> FormattedText:
-        """The preview of ``markdown``, the answer so far (a text that does not continue the last one starts over)."""
+        """The preview of ``markdown``, the answer so far: ``preview(markdown, limit)``."""
+        tail = self._settle(markdown)
+        if tail is None:
+            return preview(markdown, self.limit)
+        rendered = render_markdown(close_dangling_markup(tail))
+        return keep_tail(joined(self._settled_tail, rendered), self.limit)
+
+    def render_final(self, markdown: str) -> FormattedText:
+        """The finished answer ``markdown``, whole: ``render_markdown(markdown)``."""
+        tail = self._settle(markdown)
+        if tail is None:
+            return render_markdown(markdown)
+        return joined(self._settled, render_markdown(tail))
+
+    def _settle(self, markdown: str) -> str | None:
+        """Render the blocks of ``markdown`` that settled since the last call; return the text after them.
+
+        None: the whole text must be rendered. A text that does not continue the last one starts over.
+        """
         if not markdown.startswith(self._last):
             self._restart()
         self._last = markdown
         self._scan(markdown)
         if self._whole_only or _REFERENCE_MARK in markdown[self._scanned :]:
-            return preview(markdown, self.limit)
+            return None
         if self._boundary > len(self._source):
             settled = render_markdown(markdown[len(self._source) : self._boundary])
             self._settled = joined(self._settled, settled)
+            self._settled_tail = joined(self._settled_tail, settled)
             self._source = markdown[: self._boundary]
-            if self._settled.utf16_length > 2 * self.limit:
+            if self._settled_tail.utf16_length > 2 * self.limit:
                 # A preview shows at most the last ``limit`` units: what lies further back only costs time.
-                self._settled = keep_tail(self._settled, 2 * self.limit)
-        tail = render_markdown(close_dangling_markup(markdown[len(self._source) :]))
-        return keep_tail(joined(self._settled, tail), self.limit)
+                self._settled_tail = keep_tail(self._settled_tail, 2 * self.limit)
+        return markdown[len(self._source) :]
 
     def _restart(self) -> None:
         self._last = ""
         self._source = ""
         self._settled = FormattedText("")
+        self._settled_tail = FormattedText("")
         self._scanned = 0
         self._boundary = 0
         self._fence = None

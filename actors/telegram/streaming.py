@@ -80,6 +80,10 @@ class EditDisplay:
             log.info("preview in chat %s failed: %s", self.chat_id, type(exc).__name__)
         self._last_shown = self.clock()
 
+    def render_final(self, markdown: str) -> FormattedText:
+        """The finished answer, rendered whole (the blocks its previews settled are not rendered again)."""
+        return self._preview.render_final(markdown)
+
     async def finish(self, parts: Sequence[FormattedText]) -> list[int]:
         """Deliver the answer: the preview becomes part one, the other parts follow as messages."""
         ids: list[int] = []
@@ -154,6 +158,12 @@ class DraftDisplay:
         except (TelegramAPIError, OSError) as exc:
             # A draft is only a preview: a failed one is skipped, the next one follows.
             log.info("draft update in chat %s failed: %s", self.chat_id, type(exc).__name__)
+
+    def render_final(self, markdown: str) -> FormattedText:
+        """The finished answer, rendered whole (the blocks its drafts settled are not rendered again)."""
+        if self.fallback is not None:
+            return self.fallback.render_final(markdown)
+        return self._preview.render_final(markdown)
 
     async def finish(self, parts: Sequence[FormattedText]) -> list[int]:
         if self.fallback is not None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actors.telegram.formatting import StreamingPreview, preview
+from actors.telegram.formatting import StreamingPreview, preview, render_markdown
 from tests.formatting.helpers import assert_valid
 from tests.formatting.test_properties import SETTINGS, answers
 
@@ -40,12 +40,14 @@ and ends with **bold that arrives in pieces**.
 
 
 def stream(markdown: str, step: int, limit: int = 4096) -> None:
-    """Preview ``markdown`` as it arrives ``step`` characters at a time; each preview as if rendered whole."""
+    """Preview ``markdown`` as it arrives ``step`` characters at a time, then render it finished;
+    each preview, and the finished answer, as if rendered whole."""
     previews = StreamingPreview(limit)
     for end in [*range(step, len(markdown), step), len(markdown)]:
         shown = previews.render(markdown[:end])
         assert shown == preview(markdown[:end], limit), repr(markdown[:end])
         assert_valid(shown)
+    assert previews.render_final(markdown) == render_markdown(markdown)
 
 
 @pytest.mark.parametrize("step", [1, 4, 37])
@@ -64,6 +66,13 @@ def test_an_answer_that_starts_over_previews_the_new_text_only(first: str) -> No
     restarted = "```\ncode\n\nmore code\n```\n\nAnother model answers **from the start**.\n\nAnd more."
     for end in range(1, len(restarted) + 1):
         assert previews.render(restarted[:end]) == preview(restarted[:end])
+
+
+def test_a_finished_answer_that_grew_past_its_last_preview_renders_whole() -> None:
+    previews = StreamingPreview()
+    previews.render(ANSWER[:700])
+    assert previews.render_final(ANSWER) == render_markdown(ANSWER)
+    assert previews.render_final("A different answer.") == render_markdown("A different answer.")
 
 
 def test_a_reference_link_defined_below_still_links_the_text_above() -> None:
