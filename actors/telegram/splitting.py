@@ -159,8 +159,8 @@ class _Layout:
         The best kind of cut that still fills half of the room wins; failing
         that, the latest natural cut of any kind; failing that, a hard cut.
         """
-        latest = self._latest_natural_cuts(start, max_end)
         half_full = self.offsets[start] + self.width(start, max_end) // 2
+        latest = self._latest_natural_cuts(start, max_end, bisect.bisect_left(self.offsets, half_full))
         for kind in _Cut:
             cut = latest.get(kind)
             if cut is not None and self.offsets[cut] >= half_full:
@@ -169,12 +169,17 @@ class _Layout:
             return max(latest.values())
         return self._hard_cut(first_visible, max_end)
 
-    def _latest_natural_cuts(self, start: int, max_end: int) -> dict[_Cut, int]:
-        """The latest cut of each kind that ends a part within ``(start, max_end]``."""
+    def _latest_natural_cuts(self, start: int, max_end: int, enough_below: int) -> dict[_Cut, int]:
+        """The latest cut of each kind that ends a part within ``(start, max_end]``.
+
+        Once a cut is found, the walk back stops below ``enough_below`` (where a part would be half
+        full): :meth:`best_cut` takes no cut of a kind first found further back. A long answer's parts
+        were walked back to their start, character by character, for nothing.
+        """
         text = self.text
         latest: dict[_Cut, int] = {}
         index = max_end
-        while index > start:
+        while index > start and not (latest and index < enough_below):
             if not text[index - 1].isspace():
                 if text[index - 1] in _UNSPACED_SENTENCE_ENDS and index < self.size and not text[index].isspace():
                     latest.setdefault(_Cut.SENTENCE_END, index)
