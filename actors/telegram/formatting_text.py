@@ -100,10 +100,12 @@ def utf16_length(text: str) -> int:
     return len(text) + len(_ASTRAL.findall(text))
 
 
-def utf16_offsets(text: str) -> list[int]:
+def utf16_offsets(text: str) -> Sequence[int]:
     """``result[i]`` is the UTF-16 offset of code point ``i``; one extra item holds the total length."""
-    offsets = list(range(len(text) + 1))
     astral = [match.start() for match in _ASTRAL.finditer(text)]
+    if not astral:
+        return range(len(text) + 1)  # every character is one unit: no table to build
+    offsets = list(range(len(text) + 1))
     for extra, position in enumerate(astral, start=1):
         # Every offset after this character and up to the next one moves on by ``extra``.
         end = astral[extra] if extra < len(astral) else len(text)
@@ -117,9 +119,10 @@ def joined(first: FormattedText, second: FormattedText, separator: str = "\n\n")
         return second
     if not second.text:
         return first
-    shift = utf16_length(first.text + separator)
+    head = first.text + separator
+    shift = utf16_length(head)
     moved = tuple(replace(entity, offset=entity.offset + shift) for entity in second.entities)
-    return FormattedText(first.text + separator + second.text, first.entities + moved)
+    return FormattedText(head + second.text, first.entities + moved)
 
 
 def spans_to_entities(text: str, spans: Iterable[Span]) -> tuple[Entity, ...]:
@@ -127,7 +130,7 @@ def spans_to_entities(text: str, spans: Iterable[Span]) -> tuple[Entity, ...]:
     ordered = sorted(spans, key=lambda span: (span.start, -span.end, nesting_rank(span.type)))
     if not ordered:
         return ()
-    offsets = utf16_offsets(text) if _ASTRAL.search(text) else range(len(text) + 1)
+    offsets = utf16_offsets(text)
     return tuple(
         Entity(
             type=span.type,
@@ -146,7 +149,7 @@ def entities_to_spans(text: str, entities: Iterable[Entity]) -> list[Span]:
     An offset that falls inside a surrogate pair (an invalid entity) moves to the
     next whole character rather than raising.
     """
-    offsets = utf16_offsets(text) if _ASTRAL.search(text) else range(len(text) + 1)
+    offsets = utf16_offsets(text)
     return [
         Span(
             type=entity.type,
