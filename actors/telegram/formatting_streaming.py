@@ -11,6 +11,7 @@ what changed since the last one.
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 from actors.telegram.formatting_markdown import render_markdown
 from actors.telegram.formatting_text import FormattedText, joined
@@ -142,7 +143,7 @@ class StreamingPreview:
                 continue
             if self._after_blank and _FRESH_BLOCK.match(line):
                 self._boundary = start
-            if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
+            if _opens(match):
                 self._fence = match.group(1)
             self._after_blank = not line.strip()
 
@@ -171,7 +172,7 @@ def _last_paragraph(markdown: str) -> str | None:
     for number, line in enumerate(lines):
         match = _FENCE.match(line)
         if fence is None:
-            if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
+            if _opens(match):
                 fence = match.group(1)
             elif not line.strip():
                 first_line = number + 1
@@ -181,6 +182,11 @@ def _last_paragraph(markdown: str) -> str | None:
     if fence is not None:
         return None
     return "\n".join(lines[first_line:])
+
+
+def _opens(match: re.Match[str] | None) -> TypeGuard[re.Match[str]]:
+    """Whether a line (its ``_FENCE`` match) opens a code fence: a backtick fence's info string has no backtick."""
+    return match is not None and not (match.group(1)[0] == "`" and "`" in match.group(2))
 
 
 def _closes(fence: str, match: re.Match[str]) -> bool:
