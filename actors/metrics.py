@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -84,6 +84,14 @@ class BotMetrics:
             buckets=STALL_BUCKETS,
             registry=r,
         )
+        self.busy = Gauge(
+            "assistant_event_loop_busy_ratio", "Share of the last second the event loop spent working (0-1)", registry=r
+        )
+        self.draft_rate = Gauge(
+            "assistant_draft_budget_per_second",
+            "Draft updates a second the bot allows itself now (fewer while the event loop is busy)",
+            registry=r,
+        )
         self.gc_pauses = Histogram(
             "assistant_gc_pause_seconds",
             "How long each garbage collection stopped the bot",
@@ -105,6 +113,10 @@ class BotMetrics:
 
     def gc_paused(self, generation: int, seconds: float) -> None:
         self.gc_pauses.labels(str(generation)).observe(seconds)
+
+    def loop_busy(self, busy: float, drafts_per_second: float) -> None:
+        self.busy.set(busy)
+        self.draft_rate.set(drafts_per_second)
 
     def answer_delivered(self, latency: float, fallback: bool, stopped: bool) -> None:
         self.replies.labels("stopped" if stopped else "fallback" if fallback else "primary").inc()

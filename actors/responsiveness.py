@@ -1,4 +1,4 @@
-"""How responsive the bot's event loop is: how late it runs timers, and the garbage collector's pauses.
+"""How responsive the bot's event loop is: how busy it is, how late it runs timers, and the collector's pauses.
 
 Every answer in flight shares one event loop. Anything that holds it (a long
 computation, blocking I/O, a garbage collection) delays all of them at once,
@@ -18,6 +18,8 @@ import anyio
 
 LAG_INTERVAL = 0.05
 """Seconds between the lag probe's timers."""
+BUSY_INTERVAL = 1.0
+"""Seconds over which the busy probe measures."""
 
 
 async def watch_loop_lag(observe: Callable[[float], None], *, interval: float = LAG_INTERVAL) -> None:
@@ -26,6 +28,20 @@ async def watch_loop_lag(observe: Callable[[float], None], *, interval: float = 
         started = anyio.current_time()
         await anyio.sleep(interval)
         observe(max(0.0, anyio.current_time() - started - interval))
+
+
+async def watch_loop_busy(observe: Callable[[float], None], *, interval: float = BUSY_INTERVAL) -> None:
+    """Forever: every ``interval``, report the share of it (0 to 1) the event loop's thread spent on the CPU.
+
+    Near 1, every step of every answer queues behind the others: the loop has
+    no time to spare. Waiting for the network costs no CPU, so it does not count.
+    """
+    wall, cpu = time.monotonic(), time.thread_time()
+    while True:
+        await anyio.sleep(interval)
+        now, used = time.monotonic(), time.thread_time()
+        observe(min(1.0, (used - cpu) / (now - wall)) if now > wall else 0.0)
+        wall, cpu = now, used
 
 
 @contextmanager

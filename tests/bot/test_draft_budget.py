@@ -113,3 +113,47 @@ def test_nonsense_budgets_are_refused() -> None:
     for value in (0, -1, math.nan):
         with pytest.raises(ValueError):
             DraftBudget(value)
+
+
+def test_a_busy_event_loop_thins_drafts_out_and_a_calm_one_brings_them_back() -> None:
+    budget = DraftBudget(300, busy_threshold=0.75)
+    for _ in range(200):
+        budget.first()
+    normal = budget.spacing(INTERVAL)
+    assert normal == pytest.approx(200 / 300)
+    spacings = []
+    for _ in range(10):  # ten busy seconds
+        budget.observe_busy(0.9)
+        spacings.append(budget.spacing(INTERVAL))
+    assert spacings == sorted(spacings) and spacings[0] > normal, "each busy second spaces drafts further"
+    assert spacings[-1] == pytest.approx(200 / 30), "never below a tenth of the budget"
+    budget.observe_busy(0.7)  # just under the threshold: not calm enough to give drafts back yet
+    assert budget.spacing(INTERVAL) == pytest.approx(spacings[-1])
+    for _ in range(20):
+        budget.observe_busy(0.3)
+    assert budget.spacing(INTERVAL) == pytest.approx(normal), "calm again: the whole budget, and no more"
+    assert budget.allowed_per_second == pytest.approx(300)
+
+
+def test_while_thinned_out_all_drafts_together_keep_within_the_smaller_budget() -> None:
+    budget = DraftBudget(300, busy_threshold=0.75)
+    for _ in range(10):
+        budget.observe_busy(1.0)
+    drafts = simulate(budget, steady(100, 30), duration=2.0)
+    busy = [t for answer in drafts.values() for t in answer if 5.0 <= t < 30.0]
+    assert most_in_one_second(busy) <= 30 + 100, "a tenth of the budget, plus the first drafts of the answers starting"
+    assert all(times[0] == start for times, start in zip(drafts.values(), steady(100, 30), strict=True))
+
+
+def test_a_threshold_of_one_never_thins_drafts_out() -> None:
+    budget = DraftBudget(300, busy_threshold=1.0)
+    budget.first()
+    for _ in range(10):
+        budget.observe_busy(1.0)
+    assert budget.allowed_per_second == 300
+
+
+def test_nonsense_thresholds_are_refused() -> None:
+    for value in (0, -0.5, 1.5, math.nan):
+        with pytest.raises(ValueError):
+            DraftBudget(300, busy_threshold=value)

@@ -71,6 +71,16 @@ async def test_metrics_count_what_happened(bot: Running) -> None:
     assert found["assistant_actor_messages_total{kind=chat}"] >= 2
 
 
+async def test_metrics_tell_how_busy_the_event_loop_is_and_the_drafts_it_allows(bot: Running) -> None:
+    async def measured() -> bool:
+        return (await metrics(bot)).get("assistant_draft_budget_per_second{}", 0) > 0  # after the first second
+
+    await eventually(measured, 5)
+    found = await metrics(bot)
+    assert 0 <= found["assistant_event_loop_busy_ratio{}"] < 0.75, "an idle bot is not busy"
+    assert found["assistant_draft_budget_per_second{}"] == bot.settings.stream_draft_budget
+
+
 async def test_an_open_breaker_shows_in_metrics(bot: Running) -> None:
     await bot.llm.fail(PRIMARY, 503)
     for i in range(3):
