@@ -290,7 +290,7 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
         answer_button=answer_button,
         context_tokens=settings.llm_context_tokens,
         draft_interval=settings.stream_draft_interval,
-        draft_budget=DraftBudget(settings.stream_draft_budget, busy_threshold=settings.stream_busy_threshold),
+        draft_budget=DraftBudget(settings.stream_draft_budget),
         edit_interval=settings.stream_edit_interval,
         defer_window=settings.deferred_answer_window,
         fallback_note=settings.fallback_note,
@@ -334,7 +334,7 @@ async def _serve(wiring: _Wiring, system: ActorSystem, external_stop: anyio.Even
             tg.start_soon(_watch_system, system, stop)
             tg.start_soon(_relay, external_stop, stop)
             tg.start_soon(watch_loop_lag, metrics.loop_lag.observe)
-            tg.start_soon(watch_loop_busy, partial(_loop_busy, deps.draft_budget, metrics))
+            tg.start_soon(watch_loop_busy, metrics.loop_busy.set)
             await intake.replay_pending()
             intake_scope = anyio.CancelScope()
             tg.start_soon(_run_intake, settings, intake, bot, intake_scope)
@@ -367,11 +367,6 @@ async def _relay(source: anyio.Event, target: anyio.Event) -> None:
 async def _watch_system(system: ActorSystem, stop: anyio.Event) -> None:
     await system.wait_stopped()
     stop.set()
-
-
-def _loop_busy(budget: DraftBudget, metrics: BotMetrics, busy: float) -> None:
-    budget.observe_busy(busy)  # a busy loop makes every answer wait: drafts give way first
-    metrics.loop_busy(busy, budget.allowed_per_second)
 
 
 def _readiness(

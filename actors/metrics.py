@@ -84,12 +84,9 @@ class BotMetrics:
             buckets=STALL_BUCKETS,
             registry=r,
         )
-        self.busy = Gauge(
-            "assistant_event_loop_busy_ratio", "Share of the last second the event loop spent working (0-1)", registry=r
-        )
-        self.draft_rate = Gauge(
-            "assistant_draft_budget_per_second",
-            "Draft updates a second the bot allows itself now (fewer while the event loop is busy)",
+        self.loop_busy = Gauge(
+            "assistant_event_loop_busy_ratio",
+            "Share of the last second the event loop spent working (0-1; near 1 every answer queues)",
             registry=r,
         )
         self.gc_pauses = Histogram(
@@ -113,10 +110,6 @@ class BotMetrics:
 
     def gc_paused(self, generation: int, seconds: float) -> None:
         self.gc_pauses.labels(str(generation)).observe(seconds)
-
-    def loop_busy(self, busy: float, drafts_per_second: float) -> None:
-        self.busy.set(busy)
-        self.draft_rate.set(drafts_per_second)
 
     def answer_delivered(self, latency: float, fallback: bool, stopped: bool) -> None:
         self.replies.labels("stopped" if stopped else "fallback" if fallback else "primary").inc()

@@ -71,14 +71,13 @@ async def test_metrics_count_what_happened(bot: Running) -> None:
     assert found["assistant_actor_messages_total{kind=chat}"] >= 2
 
 
-async def test_metrics_tell_how_busy_the_event_loop_is_and_the_drafts_it_allows(bot: Running) -> None:
-    async def measured() -> bool:
-        return (await metrics(bot)).get("assistant_draft_budget_per_second{}", 0) > 0  # after the first second
+async def test_metrics_tell_how_busy_the_event_loop_is(bot: Running) -> None:
+    async def measured() -> bool:  # the first second measured (even a bot waiting for updates does a little)
+        return (await metrics(bot)).get("assistant_event_loop_busy_ratio{}", 0) > 0
 
     await eventually(measured, 5)
-    found = await metrics(bot)
-    assert 0 <= found["assistant_event_loop_busy_ratio{}"] < 0.75, "an idle bot is not busy"
-    assert found["assistant_draft_budget_per_second{}"] == bot.settings.stream_draft_budget
+    # (Here the bot shares its event loop with the fakes and the test: how busy it is depends on them.)
+    assert 0 < (await metrics(bot))["assistant_event_loop_busy_ratio{}"] <= 1
 
 
 async def test_an_open_breaker_shows_in_metrics(bot: Running) -> None:
