@@ -546,7 +546,8 @@ def main() -> None:
         if args.wait_quiet:
             busy = wait_until_quiet(args.wait_quiet)
             print(f"machine before the phase: {busy:.0%} of the cores busy", flush=True)
-        result = anyio.run(run_phase, phase, args.server, args.keepalive)
+        # uvloop, as the bot runs: the driver shares the bot's two cores, so it should take little of them.
+        result = anyio.run(run_phase, phase, args.server, args.keepalive, backend_options={"use_uvloop": True})
         results.append(result)
         print("\n".join(report(result)), flush=True)
     dialog_results = [r for r in results if r.phase.name.startswith("Dialogs")]

@@ -90,7 +90,7 @@ class FakeOpenRouter(FakeControls):
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         server = site._server
-        assert isinstance(server, asyncio.Server)
+        assert server is not None and hasattr(server, "sockets")  # asyncio's or uvloop's Server
         self.port = server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
