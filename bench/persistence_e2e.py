@@ -30,7 +30,7 @@ import actors.app
 from actors.persistence.actor import RecordUpdates
 from db.engine import create_engine
 from runtime import Actor
-from tests.e2e.harness import running_bot
+from tests.e2e.harness import BotOverrides, running_bot
 from tests.fakes.telegram import User
 
 
@@ -62,7 +62,7 @@ class Replies:
 async def replies(database_url: str, *, persistence: bool, chats: int, per_chat: int, base: int) -> Replies:
     """Reply times of ``chats`` chats asking ``per_chat`` questions each (after one warm-up question)."""
     measured: list[float] = []
-    options: dict[str, Any] = {
+    options: BotOverrides = {
         "rate_limit_per_minute": 1_000_000,
         "rate_limit_per_day": 1_000_000,
         "telegram_global_per_second": 100_000,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.embedded import EmbeddedPostgres
 from tests.chaos.load import ChatLoad
-from tests.e2e.harness import Running, running_bot
+from tests.e2e.harness import BotOverrides, Running, running_bot
 from tests.fakes.telegram import FakeTelegram
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import eventually, rows, scalar
@@ -67,7 +67,7 @@ async def test_a_database_that_hangs_instead_of_refusing(
     proxy = TcpProxy.for_database(database_url)
     await proxy.start()
     try:
-        options = {"persist_batch_ms": 20, "rate_limit_per_minute": 1000}
+        options: BotOverrides = {"persist_batch_ms": 20, "rate_limit_per_minute": 1000}
         async with running_bot(proxy.url_for(database_url), tmp_path, **options) as bot:
             readiness = Readiness(bot)
             load = ChatLoad(bot.tg, chats=6, every=2.0, first_chat=9500)

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.harness import Running, running_bot
+from tests.e2e.harness import BotOverrides, Running, running_bot
 from tests.fakes.telegram import User
 from tests.fakes.telegram.models import BOT_USERNAME
 from tests.support.waiting import eventually, scalar
@@ -174,7 +174,7 @@ async def test_odd_updates_never_crash_the_bot_or_lose_a_question(
     clean_db: Any, database_url: str, tmp_path: Path
 ) -> None:
     # Limits out of the way: this is about odd input, not pace (the fake Telegram does not rate-limit here).
-    limits = {
+    limits: BotOverrides = {
         "rate_limit_per_minute": 100_000,
         "rate_limit_per_day": 100_000,
         "chat_mailbox_size": 500,

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.chaos.load import ChatLoad
-from tests.e2e.harness import FALLBACK, PRIMARY, running_bot
+from tests.e2e.harness import FALLBACK, PRIMARY, BotOverrides, running_bot
 from tests.fakes.telegram import FakeTelegram, User
 
 OUTAGE = float(os.environ.get("OUTAGE_SECONDS", "60"))
@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.timeout(int(OUTAGE) + 300)]
 async def test_models_flapping_then_both_down_for_a_minute(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    options = {
+    options: BotOverrides = {
         "breaker_open_seconds": 2.0,
         "breaker_open_max_seconds": 8.0,
         "deferred_answer_window": OUTAGE * 3,

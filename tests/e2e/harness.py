@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors.app import run_bot
-from assistant.settings import Settings
+from assistant.settings import Settings, UpdatesMode
 from db.engine import create_engine
 from tests.fakes.openrouter import FakeOpenRouter
 from tests.fakes.telegram import FakeTelegram
@@ -28,6 +28,47 @@ FALLBACK = "fallback/model"
 API_KEY = "test-openrouter-key"
 
 
+class BotOverrides(TypedDict, total=False):
+    """Settings a test may give the bot, as the test writes them (``Settings`` validates and converts them).
+
+    Spelled out so that a misspelt name, which ``Settings`` would silently ignore, fails type checking;
+    add a field here when a test needs another setting.
+    """
+
+    # Telegram
+    updates_mode: UpdatesMode
+    webhook_url: str
+    webhook_secret: str
+    webhook_host: str
+    webhook_port: int
+    allowed_user_ids: frozenset[int]
+    rate_limit_per_minute: int
+    rate_limit_per_day: int
+    max_message_chars: int
+    telegram_global_per_second: float
+    telegram_chat_per_second: float
+    telegram_group_per_minute: float
+    stream_draft_interval: float
+    stream_edit_interval: float
+    # Models
+    llm_fallback_base_url: str
+    llm_fallback_api_key: str
+    llm_first_token_timeout: float
+    llm_total_timeout: float
+    llm_hedge_after: float
+    llm_context_tokens: int
+    # Circuit breaker
+    breaker_open_seconds: float
+    breaker_open_max_seconds: float
+    rate_limited_default_seconds: float
+    deferred_answer_window: float
+    fallback_note: bool
+    # Roles, storage, runtime
+    roles_file: Path
+    persist_batch_ms: float
+    chat_mailbox_size: int
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -35,8 +76,9 @@ def free_port() -> int:
 
 
 def bot_settings(
-    tg_url: str, tg_token: str, llm_url: str, database_url: str, data_dir: Path, **overrides: Any
+    tg_url: str, tg_token: str, llm_url: str, database_url: str, data_dir: Path, **overrides: Unpack[BotOverrides]
 ) -> Settings:
+    # Any: Settings validates and converts each value (its generated __init__ takes Any for every field).
     values: dict[str, Any] = {
         "telegram_bot_token": tg_token,
         "telegram_api_url": tg_url,
@@ -55,8 +97,10 @@ def bot_settings(
         "shutdown_deadline": 5,
         "persist_batch_ms": 10,
     }
+    unknown = overrides.keys() - Settings.model_fields.keys()
+    assert not unknown, f"not settings (Settings would ignore them): {sorted(unknown)}"
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @dataclass
@@ -94,7 +138,7 @@ async def running_bot(
     *,
     services: tuple[FakeTelegram, FakeOpenRouter] | None = None,
     wait_for: str = "getUpdates",
-    **overrides: Any,
+    **overrides: Unpack[BotOverrides],
 ) -> AsyncIterator[Running]:
     """Start the bot (and fakes, unless ``services`` are given); on exit stop it as SIGTERM would."""
     if services is None:
@@ -109,7 +153,7 @@ async def running_bot(
     stop = anyio.Event()
     exit_code: list[int] = []
 
-    async def bot() -> None:
+    async def serve() -> None:
         exit_code.append(await run_bot(settings, database_url, stop=stop))
 
     engine = create_engine(database_url, pool_size=2)
@@ -117,7 +161,7 @@ async def running_bot(
         async with anyio.create_task_group() as tasks:
             # The bot is up once it asks for updates (or registers its webhook).
             before = len(await tg.calls(wait_for))
-            tasks.start_soon(bot)
+            tasks.start_soon(serve)
             await tg.wait_for_calls(wait_for, before + 1, timeout=20)
             yield Running(tg, llm, settings, stop, exit_code, engine)
             stop.set()

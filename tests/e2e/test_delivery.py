@@ -9,7 +9,7 @@ import anyio
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.e2e.harness import PRIMARY, Running, running_bot
+from tests.e2e.harness import PRIMARY, BotOverrides, Running, running_bot
 from tests.fakes.telegram import User
 
 pytestmark = pytest.mark.anyio
@@ -42,7 +42,11 @@ async def test_a_slow_answer_in_one_chat_does_not_delay_another(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
     slow = 10.0
-    timeouts = {"llm_first_token_timeout": slow + 10, "llm_total_timeout": slow + 20, "llm_hedge_after": slow + 10}
+    timeouts: BotOverrides = {
+        "llm_first_token_timeout": slow + 10,
+        "llm_total_timeout": slow + 20,
+        "llm_hedge_after": slow + 10,
+    }
     async with running_bot(database_url, tmp_path, **timeouts) as bot:
         await bot.llm.script(PRIMARY, lambda call: "slow" if call.last_user_message == "take your time" else "fast")
         await bot.llm.first_token_delay(PRIMARY, slow, times=1)

@@ -12,7 +12,7 @@ import anyio
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.e2e.harness import API_KEY, FALLBACK, PRIMARY, Running, running_bot
+from tests.e2e.harness import API_KEY, FALLBACK, PRIMARY, BotOverrides, Running, running_bot
 from tests.e2e.test_observability import metrics
 from tests.fakes.openrouter import FakeOpenRouter
 from tests.fakes.telegram import User
@@ -21,7 +21,7 @@ from tests.support.waiting import eventually, rows, scalar
 pytestmark = pytest.mark.anyio
 
 ALICE = User(id=1001, first_name="Alice", language_code="en")
-QUICK = {
+QUICK: BotOverrides = {
     "breaker_open_seconds": 1.0,
     "breaker_open_max_seconds": 4.0,
     "llm_first_token_timeout": 1.0,
@@ -95,7 +95,8 @@ async def test_a_stream_that_breaks_after_text_was_shown_is_replaced_cleanly(bot
 async def test_the_breaker_opens_stops_calling_the_primary_and_closes_after_recovery(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    async with running_bot(database_url, tmp_path, **{**QUICK, "breaker_open_seconds": 3.0}) as bot:
+    options: BotOverrides = {**QUICK, "breaker_open_seconds": 3.0}
+    async with running_bot(database_url, tmp_path, **options) as bot:
         await _open_then_recover(bot, clean_db)
 
 
@@ -184,7 +185,8 @@ async def test_moderation_and_bad_requests_get_an_apology_and_are_not_routed_aro
 async def test_a_context_too_long_is_trimmed_and_retried_on_the_same_model(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    async with running_bot(database_url, tmp_path, llm_context_tokens=4000, **QUICK) as bot:
+    options: BotOverrides = {**QUICK, "llm_context_tokens": 4000}
+    async with running_bot(database_url, tmp_path, **options) as bot:
         for i in range(6):
             await ask(bot, f"question {i} " + "long words " * 100, i + 1)
         await bot.llm.context_too_long(PRIMARY, max_prompt_chars=4000)
@@ -252,7 +254,7 @@ async def test_when_both_hang_the_user_is_told_before_their_timeouts_and_answere
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
     # Told after twice the hedge delay of silence (2 s here), long before either first-token timeout (6 s).
-    options = {**QUICK, "llm_hedge_after": 1.0, "llm_first_token_timeout": 6.0}
+    options: BotOverrides = {**QUICK, "llm_hedge_after": 1.0, "llm_first_token_timeout": 6.0}
     async with running_bot(database_url, tmp_path, **options) as bot:
         await bot.llm.hang(None, times=2)
         await bot.tg.send_message(ALICE.id, "anyone?", user=ALICE)
@@ -275,7 +277,7 @@ async def test_when_both_hang_the_user_is_told_before_their_timeouts_and_answere
 async def test_when_both_are_slow_the_user_is_told_and_the_late_answer_follows(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    options = {**QUICK, "llm_hedge_after": 1.0, "llm_first_token_timeout": 20.0}
+    options: BotOverrides = {**QUICK, "llm_hedge_after": 1.0, "llm_first_token_timeout": 20.0}
     async with running_bot(database_url, tmp_path, **options) as bot:
         await bot.llm.hang(PRIMARY, times=1)
         await bot.llm.first_token_delay(FALLBACK, 3.0, times=1)
@@ -302,7 +304,7 @@ async def test_every_question_asked_while_both_are_down_is_answered_in_order_onc
 async def test_a_slow_primary_is_hedged_by_the_fallback(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    options = {**QUICK, "llm_hedge_after": 0.5, "llm_first_token_timeout": 20}
+    options: BotOverrides = {**QUICK, "llm_hedge_after": 0.5, "llm_first_token_timeout": 20}
     async with running_bot(database_url, tmp_path, **options) as hedged:
         before = await metrics(hedged)
         await hedged.llm.first_token_delay(PRIMARY, 10)
@@ -328,7 +330,7 @@ async def test_a_slow_primary_is_hedged_by_the_fallback(
 async def test_a_hanging_primary_opens_its_breaker_and_later_answers_skip_the_hedge(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    options = {**QUICK, "llm_hedge_after": 0.5, "llm_first_token_timeout": 60, "breaker_open_seconds": 60}
+    options: BotOverrides = {**QUICK, "llm_hedge_after": 0.5, "llm_first_token_timeout": 60, "breaker_open_seconds": 60}
     async with running_bot(database_url, tmp_path, **options) as bot:
         await bot.llm.hang(PRIMARY)
         for i in range(5):
@@ -344,21 +346,19 @@ async def test_a_hanging_primary_opens_its_breaker_and_later_answers_skip_the_he
 async def test_the_fallback_on_another_provider_survives_an_openrouter_outage(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    async with (
-        FakeOpenRouter(api_key="local-key") as local,
-        running_bot(
-            database_url, tmp_path, llm_fallback_base_url=local.base_url, llm_fallback_api_key="local-key", **QUICK
-        ) as bot,
-    ):
-        await bot.llm.fail(None, 502)  # all of OpenRouter is down
-        assert (await ask(bot, "still there?", 1)) == "Echo: still there? [messages: 2]"
-        assert len(await local.calls(FALLBACK)) == 1
+    async with FakeOpenRouter(api_key="local-key") as local:
+        options: BotOverrides = {**QUICK, "llm_fallback_base_url": local.base_url, "llm_fallback_api_key": "local-key"}
+        async with running_bot(database_url, tmp_path, **options) as bot:
+            await bot.llm.fail(None, 502)  # all of OpenRouter is down
+            assert (await ask(bot, "still there?", 1)) == "Echo: still there? [messages: 2]"
+            assert len(await local.calls(FALLBACK)) == 1
 
 
 async def test_an_optional_note_marks_answers_from_the_fallback(
     clean_db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    async with running_bot(database_url, tmp_path, fallback_note=True, **QUICK) as bot:
+    options: BotOverrides = {**QUICK, "fallback_note": True}
+    async with running_bot(database_url, tmp_path, **options) as bot:
         await bot.llm.fail(PRIMARY, 500, times=1)
         answer = await ask(bot, "hi", 1)
         assert answer.endswith("— Answered by the backup model.")

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from assistant.settings import UpdatesMode
 from tests.e2e.harness import FALLBACK, PRIMARY, free_port, running_bot
 from tests.fakes.telegram import User
 
@@ -28,7 +29,7 @@ async def test_webhook_mode_answers_and_refuses_requests_without_the_secret(
     async with running_bot(
         database_url,
         tmp_path,
-        updates_mode="webhook",
+        updates_mode=UpdatesMode.WEBHOOK,
         webhook_url=url,
         webhook_secret="s3cret-token_value",
         webhook_host="127.0.0.1",

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.e2e.harness import free_port, running_bot
+from assistant.settings import UpdatesMode
+from tests.e2e.harness import BotOverrides, free_port, running_bot
 from tests.support.waiting import eventually, scalar
 
 pytestmark = pytest.mark.anyio
@@ -20,11 +21,18 @@ SECRET = "webhook-secret_1"
 CHAT_BASE = 7000
 
 
-def webhook_options() -> tuple[str, dict[str, Any]]:
+def webhook_options() -> tuple[str, BotOverrides]:
     """The webhook's URL on a free local port, and the bot's settings to serve it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
-    return url, {"webhook_url": url, "webhook_secret": SECRET, "webhook_host": "127.0.0.1", "webhook_port": port}
+    options: BotOverrides = {
+        "updates_mode": UpdatesMode.WEBHOOK,
+        "webhook_url": url,
+        "webhook_secret": SECRET,
+        "webhook_host": "127.0.0.1",
+        "webhook_port": port,
+    }
+    return url, options
 
 
 def update(update_id: int) -> dict[str, Any]:
@@ -47,7 +55,7 @@ async def test_out_of_order_and_repeated_deliveries_are_recorded_before_200_and_
 ) -> None:
     url, options = webhook_options()
     async with (
-        running_bot(database_url, tmp_path, updates_mode="webhook", wait_for="setWebhook", **options) as bot,
+        running_bot(database_url, tmp_path, wait_for="setWebhook", **options) as bot,
         httpx.AsyncClient(timeout=30) as client,
     ):
         not_recorded: list[int] = []
@@ -94,7 +102,7 @@ async def test_an_update_aiogram_cannot_read_gets_200_is_kept_and_the_next_is_an
     broken = {"update_id": 200, "message": {"message_id": "one", "date": 1, "text": "no chat"}}
     future_kind = {"update_id": 201, "some_future_update_kind": {"x": 1}}
     async with (
-        running_bot(database_url, tmp_path, updates_mode="webhook", wait_for="setWebhook", **options) as bot,
+        running_bot(database_url, tmp_path, wait_for="setWebhook", **options) as bot,
         httpx.AsyncClient(timeout=30) as client,
     ):
         # A 400 would make Telegram send them again and again: they are accepted, kept and skipped.
