@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,14 +22,15 @@ DASHBOARD = "https://dashboard.example"
 
 
 def api_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {
+    # Any: Settings validates and converts each value (its generated __init__ takes Any for every field).
+    values: dict[str, Any] = {
         "stats_api_token": TOKEN,
         "dashboard_origin": DASHBOARD,
         "llm_primary_model": "openai/gpt-4o-mini",
         "llm_fallback_model": "anthropic/claude-3.5-haiku",
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ def settings_from(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, *, keep_
     for name, value in env.items():
         if value or keep_empty:
             monkeypatch.setenv(name, value)
-    return Settings(_env_file=None)  # type: ignore[call-arg]
+    return Settings(_env_file=None)
 
 
 def test_the_services_accept_the_example_env_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -16,9 +17,10 @@ KEY = "sk-or-v1-0123456789abcdef"
 
 
 def settings(**values: object) -> Settings:
-    base: dict[str, object] = {"telegram_bot_token": TOKEN, "openrouter_api_key": KEY}
+    # Any: Settings validates and converts each value (its generated __init__ takes Any for every field).
+    base: dict[str, Any] = {"telegram_bot_token": TOKEN, "openrouter_api_key": KEY}
     base.update(values)
-    return Settings(_env_file=None, **base)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **base)
 
 
 class Captured:
