@@ -29,8 +29,8 @@ class Batcher(Actor[Any, Any]):
         if message == "commit":
             batch, owed = tuple(self.batch), self.owed
             self.batch, self.owed = [], []
-            for pending in owed:
-                pending.resolve(batch)
+            for reply in owed:
+                reply.resolve(batch)
             return len(batch)
         if message == "size":
             return len(self.batch)

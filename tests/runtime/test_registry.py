@@ -7,7 +7,7 @@ from typing import Any
 import anyio
 import pytest
 
-from runtime import Actor, ActorStopped, ActorSystem
+from runtime import Actor, ActorStopped, ActorSystem, Registry
 from tests.runtime.actors import Journal, Recorder, occupy
 from tests.runtime.test_actors import wait_until
 
@@ -39,7 +39,7 @@ class Counter(Actor[str, int]):
 async def test_one_actor_per_key() -> None:
     journal = Journal()
     async with ActorSystem() as system:
-        chats = system.registry(lambda key: Recorder(journal, name=str(key)), kind="chat")
+        chats: Registry[int, Any, Any] = system.registry(lambda key: Recorder(journal, name=str(key)), kind="chat")
         assert await chats.ask(1, "a", timeout=1) == 1
         assert await chats.ask(1, "b", timeout=1) == 2
         assert await chats.ask(2, "c", timeout=1) == 1
@@ -52,7 +52,9 @@ async def test_idle_actors_are_passivated_and_respawn_with_their_state() -> None
     storage: dict[int, int] = {}
     journal = Journal()
     async with ActorSystem() as system:
-        chats = system.registry(lambda key: Counter(key, storage, journal), kind="chat", idle_timeout=60)
+        chats: Registry[int, str, int] = system.registry(
+            lambda key: Counter(key, storage, journal), kind="chat", idle_timeout=60
+        )
         assert await chats.ask(7, "hi", timeout=1) == 1
         assert await chats.ask(8, "hi", timeout=1) == 1
         assert chats.passivate_idle() == 0  # not idle long enough
@@ -67,7 +69,9 @@ async def test_idle_actors_are_passivated_and_respawn_with_their_state() -> None
 async def test_the_sweeper_passivates_on_its_own() -> None:
     journal = Journal()
     async with ActorSystem() as system:
-        chats = system.registry(lambda key: Counter(key, {}, journal), kind="chat", idle_timeout=0.05)
+        chats: Registry[int, str, int] = system.registry(
+            lambda key: Counter(key, {}, journal), kind="chat", idle_timeout=0.05
+        )
         for key in range(20):
             await chats.ask(key, "hi", timeout=1)
         await wait_until(lambda: journal.stops == 20, system)
@@ -77,7 +81,7 @@ async def test_the_sweeper_passivates_on_its_own() -> None:
 async def test_busy_actors_and_actors_with_queued_messages_are_not_passivated() -> None:
     journal = Journal()
     async with ActorSystem() as system:
-        chats = system.registry(lambda key: Recorder(journal), kind="chat", idle_timeout=60)
+        chats: Registry[int, Any, Any] = system.registry(lambda key: Recorder(journal), kind="chat", idle_timeout=60)
         await chats.ask(1, "idle one", timeout=1)
         hold = await occupy(chats.get(2))
         chats.tell(2, "queued")
@@ -94,7 +98,9 @@ async def test_no_message_is_lost_to_passivation_under_constant_churn() -> None:
     storage: dict[int, int] = {}
     journal = Journal()
     async with ActorSystem() as system:
-        chats = system.registry(lambda key: Counter(key, storage, journal), kind="chat", idle_timeout=0.001)
+        chats: Registry[int, str, int] = system.registry(
+            lambda key: Counter(key, storage, journal), kind="chat", idle_timeout=0.001
+        )
 
         async def chatter(key: int) -> None:
             for _ in range(50):
@@ -114,7 +120,9 @@ async def test_thousands_of_actors_at_once() -> None:
     storage: dict[int, int] = {}
     journal = Journal()
     async with ActorSystem() as system:
-        chats = system.registry(lambda key: Counter(key, storage, journal), kind="chat", capacity=10)
+        chats: Registry[int, str, int] = system.registry(
+            lambda key: Counter(key, storage, journal), kind="chat", capacity=10
+        )
         for _ in range(3):
             for key in range(5000):
                 chats.tell(key, "m")
@@ -133,7 +141,9 @@ async def test_thousands_of_actors_at_once() -> None:
 async def test_live_actors_are_bounded_by_activity_not_by_keys_ever_seen() -> None:
     journal = Journal()
     async with ActorSystem() as system:
-        chats = system.registry(lambda key: Counter(key, {}, journal), kind="chat", idle_timeout=60)
+        chats: Registry[int, str, int] = system.registry(
+            lambda key: Counter(key, {}, journal), kind="chat", idle_timeout=60
+        )
         for wave in range(5):
             for key in range(wave * 200, wave * 200 + 200):
                 await chats.ask(key, "m", timeout=1)
@@ -144,7 +154,7 @@ async def test_live_actors_are_bounded_by_activity_not_by_keys_ever_seen() -> No
 
 async def test_a_closed_registry_refuses_new_keys() -> None:
     async with ActorSystem() as system:
-        chats = system.registry(lambda key: Recorder(Journal()), kind="chat")
+        chats: Registry[int, Any, Any] = system.registry(lambda key: Recorder(Journal()), kind="chat")
         await chats.ask(1, "hi", timeout=1)
         chats.close()
         with pytest.raises(ActorStopped):
@@ -161,7 +171,7 @@ async def test_a_timer_wakes_a_passivated_actor() -> None:
             return await super().receive(message)
 
     async with ActorSystem() as system:
-        chats = system.registry(lambda key: Reminder(journal), kind="chat", idle_timeout=60)
+        chats: Registry[int, Any, Any] = system.registry(lambda key: Reminder(journal), kind="chat", idle_timeout=60)
         await chats.ask(1, "remind me", timeout=1)
         chats.passivate_idle(older_than=0)
         assert 1 not in chats

@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from runtime import ActorStopped, ActorSystem, shutdown_on_signals
+from runtime import ActorStopped, ActorSystem, Registry, shutdown_on_signals
 from tests.runtime.actors import Hold, Journal, Recorder, occupy
 from tests.runtime.test_actors import wait_until
 
@@ -22,7 +22,7 @@ async def test_shutdown_drains_every_mailbox_before_stopping() -> None:
     journal = Journal()
     async with ActorSystem() as system:
         ref = system.spawn(lambda: Recorder(journal), kind="a", capacity=1000)
-        chats = system.registry(lambda key: Recorder(journal, name=f"chat{key}"), kind="chat")
+        chats: Registry[int, Any, Any] = system.registry(lambda key: Recorder(journal, name=f"chat{key}"), kind="chat")
         for i in range(300):
             ref.tell(i)
             chats.tell(i % 7, ("chat", i))
@@ -43,7 +43,7 @@ async def test_newest_actors_stop_first_while_older_ones_still_serve_them() -> N
     journal = Journal()
     async with ActorSystem() as system:
         store = system.spawn(lambda: Recorder(storage, name="store"), kind="store")
-        chats = system.registry(lambda key: Chat(journal, name=str(key)), kind="chat")
+        chats: Registry[int, Any, Any] = system.registry(lambda key: Chat(journal, name=str(key)), kind="chat")
         for key in range(5):
             chats.tell(key, "hello")
     assert sorted(m for m in storage.handled if isinstance(m, tuple)) == [("final write of", str(k)) for k in range(5)]
@@ -77,7 +77,8 @@ async def run_system(ready: anyio.Event, holder: list[ActorSystem], **options: A
 async def test_the_deadline_cancels_a_stuck_actor_and_on_stop_still_runs() -> None:
     journal, quick = Journal(), Journal()
     outcome: list[BaseException] = []
-    ready, holder = anyio.Event(), []
+    ready = anyio.Event()
+    holder: list[ActorSystem] = []
     with anyio.fail_after(5):
         async with anyio.create_task_group() as outside:
             outside.start_soon(lambda: run_system(ready, holder, shutdown_deadline=0.2))
@@ -107,7 +108,8 @@ async def test_the_deadline_cancels_a_stuck_actor_and_on_stop_still_runs() -> No
 async def test_cancellation_in_the_middle_of_a_message_fails_queued_asks_and_spares_others() -> None:
     journal, other = Journal(), Journal()
     failures: list[BaseException] = []
-    ready, holder = anyio.Event(), []
+    ready = anyio.Event()
+    holder: list[ActorSystem] = []
     async with anyio.create_task_group() as outside:
         outside.start_soon(lambda: run_system(ready, holder))
         await ready.wait()

@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-from runtime import ActorCrashed, ActorStopped, ActorSystem, EscalationError, Observer, RestartPolicy
+from runtime import ActorCrashed, ActorStopped, ActorSystem, EscalationError, Observer, Registry, RestartPolicy
 from tests.runtime.actors import Journal, Recorder
 from tests.runtime.test_actors import wait_until
 
@@ -108,7 +108,7 @@ async def test_a_failing_on_start_counts_as_a_crash() -> None:
 async def test_a_registry_child_that_gives_up_is_replaced_on_its_next_message() -> None:
     journal = Journal()
     async with ActorSystem() as system:
-        chats = system.registry(
+        chats: Registry[int, Any, Any] = system.registry(
             lambda key: Recorder(journal, name=str(key)),
             kind="chat",
             policy=RestartPolicy(max_restarts=1, within=10, backoff_initial=0, backoff_max=0),
@@ -128,7 +128,7 @@ async def test_children_giving_up_too_often_escalate_the_registry_and_stop_the_s
     never = RestartPolicy(max_restarts=0, within=10)
     with pytest.raises(EscalationError) as info:
         async with ActorSystem() as system:
-            chats = system.registry(
+            chats: Registry[int, Any, Any] = system.registry(
                 lambda key: Recorder(journal),
                 kind="chat",
                 policy=never,
