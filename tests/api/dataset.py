@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import delete, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -346,7 +346,5 @@ async def forget_and_expire(engine: AsyncEngine, history: History) -> None:
     async with engine.begin() as db:
         # As the bot's /forget does: what is not yet in the rollups is added before the rows go.
         await db.execute(text("SELECT stats_catch_up(2000000000)"))
-        await db.execute(Message.__table__.delete().where(Message.user_id == FORGOTTEN_USER))
-        await db.execute(
-            Message.__table__.update().where(Message.created_at < history.retention_before).values(text=None)
-        )
+        await db.execute(delete(Message).where(Message.user_id == FORGOTTEN_USER))
+        await db.execute(update(Message).where(Message.created_at < history.retention_before).values(text=None))

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -122,7 +123,8 @@ async def test_catch_ups_racing_count_every_row_once(clean_db: AsyncEngine, data
         await first.close()
         await second.close()
     async with clean_db.connect() as db:
-        row = (await db.exec_driver_sql("SELECT messages_in, first_seen_at FROM stats_chats WHERE chat_id = 77")).one()
+        # text(), not exec_driver_sql: SQLAlchemy types the latter's rows as one column wide.
+        row = (await db.execute(text("SELECT messages_in, first_seen_at FROM stats_chats WHERE chat_id = 77"))).one()
     assert (added_first, added_second, row[0], row[1]) == (5, 0, 5, AT)
 
 

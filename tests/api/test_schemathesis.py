@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,10 +28,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(path_regex
 
 
 @pytest.fixture(scope="module", autouse=True)
-def attached_database(stats_url: str) -> Iterator[None]:
+def attached_database(stats_url: str) -> None:
     # Schemathesis runs the app on an event loop of its own: pooled connections must not outlive a request.
     app.state.engine = create_async_engine(async_url(stats_url), poolclass=NullPool)
-    return
 
 
 @schema.parametrize()

@@ -30,7 +30,9 @@ def iso(moment: datetime) -> str:
 async def get_summary(client: httpx.AsyncClient, start: datetime, end: datetime) -> dict[str, Any]:
     response = await client.get("/api/v1/summary", params={"from": iso(start), "to": iso(end)})
     assert response.status_code == 200, response.text
-    return response.json()
+    body = response.json()
+    assert isinstance(body, dict), body
+    return body
 
 
 @pytest.mark.parametrize(("start", "end"), RANGES)
