@@ -19,6 +19,7 @@ def test_every_text_is_translated_into_every_language_with_the_same_placeholders
         for message in texts.ALL:
             entry = catalog.get(message)
             assert entry is not None and entry.string, f"{po_path.parts[-3]}: untranslated {message!r}"
+            assert isinstance(entry.string, str), f"{po_path.parts[-3]}: {message!r} has plural forms"
             assert set(re.findall(r"{\w+}", entry.string)) == set(re.findall(r"{\w+}", message))
 
 

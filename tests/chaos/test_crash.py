@@ -284,7 +284,7 @@ async def _in_inbox(engine: AsyncEngine, *update_ids: int) -> bool:
     return len(found) == len(update_ids)
 
 
-def _spilled(spill: SpillFile, kind: type, update_id: int) -> bool:
+def _spilled(spill: SpillFile, kind: type[InboxReceived | InboxDone], update_id: int) -> bool:
     return any(isinstance(r, kind) and r.update_id == update_id for r in spill.read_all())
 
 

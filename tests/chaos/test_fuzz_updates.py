@@ -34,7 +34,7 @@ USER = User(id=CHAT, first_name="Fuzz")
 GROUP = -1001234
 MENTION = f"@{BOT_USERNAME}"
 
-texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60)
 huge = st.builds(lambda n: "x" * n, st.integers(min_value=4000, max_value=40_000))
 chat_ids = st.sampled_from([CHAT, 777, GROUP, -42])
 people = st.fixed_dictionaries(
@@ -241,7 +241,7 @@ async def one_round(bot: Running, number: int, odd: list[tuple[dict[str, Any], b
 
 # -- updates aiogram cannot read -------------------------------------------------------
 
-UNREADABLE = [
+UNREADABLE: list[dict[str, Any]] = [
     {"message": {"message_id": 1, "date": 1, "from": USER.to_dict(), "text": "no chat"}},
     {"message": {"message_id": 1, "chat": chat(CHAT), "from": USER.to_dict(), "text": "no date"}},
     {"message": {"date": 1, "chat": chat(CHAT), "from": USER.to_dict(), "text": "no message_id"}},

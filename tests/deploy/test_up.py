@@ -19,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -225,7 +226,7 @@ async def test_up_runs_the_system_restarts_a_crashed_service_and_stops_cleanly(w
     assert code == 0, up.output
     assert up.lines[-1].endswith("| stopped"), up.output
     for pid in (bot_pid, api_pid, new_api_pid):
-        await eventually(lambda pid=pid: gone(pid), 5, f"process {pid} gone")
+        await eventually(partial(gone, pid), 5, f"process {pid} gone")
     assert not (data / "postgres" / "postmaster.pid").exists(), "the embedded PostgreSQL is still running"
     assert any(line.startswith("bot |") for line in up.lines)
     assert any(line.startswith("api |") for line in up.lines)

@@ -26,13 +26,15 @@ PIPELINES = {
 
 
 def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
-    return data
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    assert isinstance(data, dict), name
+    # YAML 1.1 reads the key `on` as True: give it its name back.
+    return {"on" if key is True else str(key): value for key, value in data.items()}
 
 
 def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
-    # YAML 1.1 reads the key `on` as True.
-    on: dict[str, Any] = workflow.get("on", workflow.get(True))  # type: ignore[call-overload]
+    on = workflow["on"]
+    assert isinstance(on, dict), on
     return on
 
 

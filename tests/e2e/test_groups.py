@@ -63,7 +63,10 @@ async def test_streaming_in_groups_edits_one_message_progressively_about_once_a_
         [message] = await bot.tg.bot_messages(GROUP)
         versions = message.history  # the first send, then every edit
         assert len(versions) >= 4, f"the answer should grow in several edits, got {len(versions)} version(s)"
-        shown = [v.text.removesuffix(" …") for v in versions]
+        shown: list[str] = []
+        for version in versions:
+            assert version.text is not None, "every version of the answer has text"
+            shown.append(version.text.removesuffix(" …"))
         assert all(answer.startswith(text) for text in shown), shown
         assert [len(t) for t in shown] == sorted({len(t) for t in shown}), "each edit shows more"
         gaps = [b.at - a.at for a, b in itertools.pairwise(versions)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actors.llm.breaker import BreakerConfig
+from actors.llm.breaker import BreakerConfig, Permit
 from actors.llm.errors import HealthEffect
 from actors.llm.health import Acquire, ModelHealthActor, NoModelAvailable, Report, Snapshot
 from actors.persistence.records import ModelEventRecord
@@ -27,6 +27,7 @@ async def test_events_the_recorder_cannot_take_are_kept_and_offered_again_in_ord
         health = system.spawn(lambda: ModelHealthActor(BreakerConfig(), recorder), kind="model-health")
         for _ in range(3):
             permit = await health.ask(Acquire("m"), timeout=5)
+            assert isinstance(permit, Permit)
             health.tell(Report("m", permit, HealthEffect.FAILURE, reason="server_error"))
         await health.ask(NoModelAvailable(("m",)), timeout=5)
         assert taken == []

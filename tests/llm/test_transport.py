@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 import anyio
 import httpx
 import pytest
@@ -15,7 +17,13 @@ from tests.llm.conftest import KEY, MODEL, ask
 pytestmark = pytest.mark.anyio
 
 
-def client_with(fake: FakeOpenRouter, transport: PooledTransport, **timeouts: float) -> LLMClient:
+class Timeouts(TypedDict, total=False):
+    connect_timeout: float
+    first_token_timeout: float
+    total_timeout: float
+
+
+def client_with(fake: FakeOpenRouter, transport: PooledTransport, **timeouts: Unpack[Timeouts]) -> LLMClient:
     return LLMClient(ModelEndpoint(fake.base_url, KEY), http=httpx.AsyncClient(transport=transport), **timeouts)
 
 

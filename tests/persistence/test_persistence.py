@@ -21,6 +21,7 @@ from actors.persistence.records import (
     InboxReceived,
     LLMCallRecord,
     MessageRecord,
+    Record,
     RoleChanged,
     UserSeen,
 )
@@ -132,7 +133,7 @@ async def test_a_slow_database_makes_producers_wait_instead_of_growing_memory(
 
 async def test_writing_the_same_records_twice_changes_nothing(clean_db: AsyncEngine, tmp_path: Path) -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    batch = [
+    batch: list[Record] = [
         UserSeen(7, username="anna", first_name="Anna", at=at),
         ChatSeen(7, "private", at=at),
         message(1, chat=7, user=7),

@@ -16,6 +16,7 @@ from actors.persistence.records import (
     ContextReset,
     InboxDone,
     InboxReceived,
+    Record,
     RoleChanged,
 )
 from actors.persistence.writer import write_batch
@@ -85,7 +86,7 @@ async def test_a_chat_row_merges_its_sighting_role_and_reset(clean_db: AsyncEngi
     group = -100500
     await write_batch(clean_db, [ChatSeen(group, "supergroup", "Team", at=AT)])
     # Later: /role then /reset alone, with no new sighting: type and title stay, role and reset land.
-    later = [
+    later: list[Record] = [
         RoleChanged("r1", group, 1, "poet", at=AT + timedelta(1)),
         RoleChanged("r2", group, 1, "coder", at=AT + timedelta(2)),
         ContextReset(group, at=AT + timedelta(3)),
