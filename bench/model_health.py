@@ -47,7 +47,7 @@ import psutil  # type: ignore[import-untyped]
 
 from actors.llm.breaker import BreakerConfig, BreakerState
 from actors.llm.client import LLMClient
-from actors.llm.health import ModelHealth, ModelHealthActor, Snapshot
+from actors.llm.health import HealthMessage, ModelHealth, ModelHealthActor, Snapshot
 from actors.llm.router import (
     AnswerRequest,
     CallReport,
@@ -148,7 +148,7 @@ class Harness:
         endpoint = ModelEndpoint(base_url, API_KEY)
         return LLMClient(endpoint, first_token_timeout=first_token_timeout, http=self.http, app_title="bench")
 
-    def health(self, config: BreakerConfig) -> ActorRef[object, object]:
+    def health(self, config: BreakerConfig) -> ActorRef[HealthMessage, object]:
         return self.system.spawn(lambda: ModelHealthActor(config, lambda record: True), kind="model-health")
 
     def router(

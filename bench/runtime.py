@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream
 
 from assistant.gc_tuning import tune_gc
-from runtime import Actor, ActorRef, ActorSystem, Observer
+from runtime import Actor, ActorRef, ActorSystem, Observer, Registry
 
 Result = dict[str, float]
 
@@ -94,7 +94,11 @@ async def _consume_fast(receive: MemoryObjectReceiveStream[int], target: int, do
             await anyio.lowlevel.checkpoint()
 
 
-async def raw_throughput(n: int, consumer: Callable[..., Awaitable[None]], *, backpressure: bool) -> float:
+Consumer = Callable[[MemoryObjectReceiveStream[int], int, anyio.Event], Coroutine[Any, Any, None]]
+"""Reads ``target`` items from the stream, then sets the event."""
+
+
+async def raw_throughput(n: int, consumer: Consumer, *, backpressure: bool) -> float:
     send, receive = anyio.create_memory_object_stream[int](1000 if backpressure else n)
     done = anyio.Event()
     async with anyio.create_task_group() as tg:
@@ -225,7 +229,7 @@ async def actor_round_trips(n: int) -> float:
 
 async def actor_spawns(n: int) -> float:
     async with ActorSystem(shutdown_deadline=60) as system:
-        registry = system.registry(lambda key: Idle(), kind="idle")
+        registry: Registry[int, int, None] = system.registry(lambda key: Idle(), kind="idle")
         started = time.perf_counter()
         refs = [registry.get(key) for key in range(n)]
         await _settle(lambda i: _idle(refs[i]), n)
@@ -239,7 +243,7 @@ async def actor_idle_memory(n: int) -> float:
     gc.collect()
     tracemalloc.start()
     async with ActorSystem(shutdown_deadline=60) as system:
-        registry = system.registry(lambda key: Idle(), kind="idle")
+        registry: Registry[int, int, None] = system.registry(lambda key: Idle(), kind="idle")
         for key in range(n):
             registry.get(key)
         await _settle(lambda key: _idle(registry.get(key)), n)
