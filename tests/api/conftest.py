@@ -16,13 +16,13 @@ from db.engine import create_engine
 from db.migrate import upgrade
 from tests.api.dataset import History, make_history, write_history
 from tests.conftest import PostgresServer, create_test_database, drop_test_database
+from tests.support.settings import settings_for_test
 
 TOKEN = "test-token-0123456789abcdef"
 DASHBOARD = "https://dashboard.example"
 
 
 def api_settings(**overrides: object) -> Settings:
-    # Any: Settings validates and converts each value (its generated __init__ takes Any for every field).
     values: dict[str, Any] = {
         "stats_api_token": TOKEN,
         "dashboard_origin": DASHBOARD,
@@ -30,7 +30,7 @@ def api_settings(**overrides: object) -> Settings:
         "llm_fallback_model": "anthropic/claude-3.5-haiku",
         **overrides,
     }
-    return Settings(_env_file=None, **values)
+    return settings_for_test(**values)
 
 
 @pytest.fixture(scope="session")

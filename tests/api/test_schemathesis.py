@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,9 +29,13 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(path_regex
 
 
 @pytest.fixture(scope="module", autouse=True)
-def attached_database(stats_url: str) -> None:
+def attached_database(stats_url: str) -> Iterator[None]:
     # Schemathesis runs the app on an event loop of its own: pooled connections must not outlive a request.
-    app.state.engine = create_async_engine(async_url(stats_url), poolclass=NullPool)
+    unattached = app.state.engine
+    engine = app.state.engine = create_async_engine(async_url(stats_url), poolclass=NullPool)
+    yield
+    app.state.engine = unattached
+    engine.sync_engine.dispose()  # NullPool holds no connection, so no event loop is needed
 
 
 @schema.parametrize()

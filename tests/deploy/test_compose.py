@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from api.auth import InsecureConfiguration, check_startup
 from assistant.settings import Settings
 from tests.deploy.tools import COMPOSE_FILE, DOCKERFILES, ROOT, compose, environment, raw_compose, resolved_compose
+from tests.support.settings import settings_for_test
 
 WEB_CONFIG = ROOT / "web" / "lib" / "server" / "config.ts"
 WEB_RUNTIME_VARIABLES = {"PORT"}
@@ -36,7 +37,7 @@ def settings_from(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, *, keep_
     for name, value in env.items():
         if value or keep_empty:
             monkeypatch.setenv(name, value)
-    return Settings(_env_file=None)
+    return settings_for_test()
 
 
 def test_the_services_accept_the_example_env_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,11 +9,10 @@ import re
 import stat
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from assistant import up
-from assistant.settings import Settings
 from tests.deploy.tools import ROOT
+from tests.support.settings import settings_for_test
 
 POLICY = up.RestartPolicy(max_restarts=3, within=60.0, first_delay=0.5, max_delay=4.0, stable_after=30.0)
 
@@ -117,11 +116,6 @@ def test_a_wider_secrets_file_is_narrowed_to_0600(tmp_path: Path) -> None:
 # -- what is missing ------------------------------------------------------------------------------------
 
 
-def settings(**values: Any) -> Settings:
-    # Any, as Settings' generated __init__ takes it: Settings validates and converts each value.
-    return Settings(_env_file=None, **values)
-
-
 def test_the_message_names_each_missing_variable_on_its_own_line(tmp_path: Path) -> None:
     message = up.missing_message(["TELEGRAM_BOT_TOKEN", "OPENROUTER_API_KEY"], tmp_path / ".env")
     lines = message.splitlines()
@@ -133,7 +127,7 @@ def test_the_message_names_each_missing_variable_on_its_own_line(tmp_path: Path)
 
 
 def test_without_the_bot_no_bot_setting_is_needed(tmp_path: Path) -> None:
-    empty = settings(data_dir=tmp_path / "data")
+    empty = settings_for_test(data_dir=tmp_path / "data")
     plan = up.build_plan(empty, argparse.Namespace(no_web=True, no_bot=True), up.Output(io.StringIO()), {})
     assert isinstance(plan, up.Plan)
     assert [child.name for child in plan.children] == ["api"]
@@ -154,13 +148,13 @@ def test_the_dashboard_gets_its_variables_and_none_of_the_bot_secrets() -> None:
         "NODE_ENV": "production",
     }
     values = {"STATS_API_TOKEN": "t", "DASHBOARD_PASSWORD": "p", "DASHBOARD_SESSION_SECRET": "s"}
-    env = up.web_env(base, settings(api_port=9123), values)
+    env = up.web_env(base, settings_for_test(api_port=9123), values)
     assert env["PATH"] == "/usr/bin"
     assert "TELEGRAM_BOT_TOKEN" not in env and "OPENROUTER_API_KEY" not in env
     assert env["STATS_API_URL"] == "http://127.0.0.1:9123", "follows API_PORT unless STATS_API_URL is set"
     assert (env["STATS_API_TOKEN"], env["DASHBOARD_PASSWORD"], env["DASHBOARD_SESSION_SECRET"]) == ("t", "p", "s")
     assert "NODE_ENV" not in env, "npm ci would skip the build tools"
-    explicit = up.web_env(base, settings(api_port=9123, stats_api_url="http://stats.internal:80"), values)
+    explicit = up.web_env(base, settings_for_test(api_port=9123, stats_api_url="http://stats.internal:80"), values)
     assert explicit["STATS_API_URL"] == "http://stats.internal:80"
 
 

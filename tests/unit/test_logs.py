@@ -11,16 +11,16 @@ import pytest
 
 from assistant.logs import JsonFormatter, RedactSecrets, setup_logging
 from assistant.settings import LogFormat, Settings
+from tests.support.settings import settings_for_test
 
 TOKEN = "123456789:AAHfakeFAKEfakeFAKEfakeFAKEfake0123"
 KEY = "sk-or-v1-0123456789abcdef"
 
 
 def settings(**values: object) -> Settings:
-    # Any: Settings validates and converts each value (its generated __init__ takes Any for every field).
     base: dict[str, Any] = {"telegram_bot_token": TOKEN, "openrouter_api_key": KEY}
     base.update(values)
-    return Settings(_env_file=None, **base)
+    return settings_for_test(**base)
 
 
 class Captured:
