@@ -50,6 +50,22 @@ def test_any_split_and_any_line_ending_give_the_same_events(cuts: list[int], new
     assert feed_all(SSEParser(), pieces) == EXPECTED
 
 
+@given(
+    st.lists(st.sampled_from([b"\n", b"\r\n", b"\r"]), min_size=STREAM.count(b"\n"), max_size=STREAM.count(b"\n")),
+    st.lists(st.integers(min_value=0, max_value=2 * len(STREAM)), max_size=12),
+)
+def test_line_endings_mixed_within_one_stream_give_the_same_events(endings: list[bytes], cuts: list[int]) -> None:
+    # Reads with and without CR take different paths through the parser; mixing them must not matter.
+    lines = STREAM.split(b"\n")[:-1]
+    for i in range(1, len(lines)):
+        if endings[i - 1] == b"\r" and not lines[i] and endings[i] == b"\n":
+            endings[i] = b"\r"  # CR, then an empty line ended by LF, would be one CRLF: one line, not two
+    stream = b"".join(line + ending for line, ending in zip(lines, endings, strict=True))
+    bounds = [0, *sorted(min(cut, len(stream)) for cut in cuts), len(stream)]
+    pieces = [stream[a:b] for a, b in itertools.pairwise(bounds)]
+    assert feed_all(SSEParser(), pieces) == EXPECTED
+
+
 def test_a_crlf_split_between_two_reads_is_one_line_end() -> None:
     parser = SSEParser()
     # Were the LF taken for a second (blank) line, "a" would be dispatched alone.
