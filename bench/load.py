@@ -28,6 +28,9 @@ of a few chats runs first in each phase and is left out of every figure; the
 "0 chats" RSS is read after it. The bot runs with the product's defaults except:
 TELEGRAM_GLOBAL_PER_SECOND=100000 (the fake does not rate-limit),
 RATE_LIMIT_PER_MINUTE/DAY=1000000, LOG_LEVEL=WARNING and CHAT_IDLE_SECONDS.
+The fakes run at niceness 10 (``--harness-nice``): on a real deployment they
+are other machines, here they share the bot's two cores; the delays that
+costs them count against the bot (see ``bench.load_procs.lower_priority``).
 PostgreSQL: DATABASE_URL, else 127.0.0.1:5432 if it answers, else the
 embedded server (``--server`` to choose).
 """
@@ -56,6 +59,7 @@ from bench.load_procs import (
     describe_machine,
     fake_openrouter,
     fake_telegram,
+    lower_priority,
     machine_busy_seconds,
     running_bot,
     scratch_database,
@@ -220,12 +224,13 @@ class PhaseResult:
     """Draft updates the measured chats received."""
 
 
-async def run_phase(phase: Phase, server: str | None, keepalive: float) -> PhaseResult:
+async def run_phase(phase: Phase, server: str | None, keepalive: float, harness_nice: int) -> PhaseResult:
     async with (
         scratch_database(server) as database_url,
         fake_telegram() as (tg, tg_pid),
         fake_openrouter(phase.shape, keepalive) as (llm, llm_pid),
     ):
+        lower_priority([tg_pid, llm_pid], harness_nice)
         with TemporaryDirectory(prefix="bench-load-") as work:
             async with running_bot(tg, llm, database_url, Path(work), phase.idle_seconds, phase.bot_env) as bot:
                 result = await _drive(phase, tg, bot, {"bot": bot.pid, "telegram": tg_pid, "openrouter": llm_pid})
@@ -498,6 +503,13 @@ def main() -> None:
     parser.add_argument(
         "--wait-quiet", type=float, default=0.0, metavar="S", help="wait up to S seconds for an idle machine per phase"
     )
+    parser.add_argument(
+        "--harness-nice",
+        type=int,
+        default=10,
+        metavar="N",
+        help="niceness of the fake servers, so they do not pre-empt the bot (0: as the bot; see lower_priority)",
+    )
     parser.add_argument("--dump", type=Path, metavar="CSV", help="write every timed answer of the dialogs phase here")
     parser.add_argument(
         "--rates", help="comma-separated offered rates: one dialogs phase per rate, and a summary table (a sweep)"
@@ -540,14 +552,19 @@ def main() -> None:
         f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']:.0f} GB, "
         f"Python {machine['python']}, {machine['system']}; PostgreSQL {server_label(args.server)}"
     )
-    print("processes: bot, fake Telegram, fake OpenRouter, this driver (and PostgreSQL), all on this machine\n")
+    print(
+        "processes: bot, fake Telegram, fake OpenRouter, this driver (and PostgreSQL), all on this machine; "
+        f"the fakes at niceness {args.harness_nice}\n"
+    )
     results: list[PhaseResult] = []
     for phase in phases:
         if args.wait_quiet:
             busy = wait_until_quiet(args.wait_quiet)
             print(f"machine before the phase: {busy:.0%} of the cores busy", flush=True)
         # uvloop, as the bot runs: the driver shares the bot's two cores, so it should take little of them.
-        result = anyio.run(run_phase, phase, args.server, args.keepalive, backend_options={"use_uvloop": True})
+        result = anyio.run(
+            run_phase, phase, args.server, args.keepalive, args.harness_nice, backend_options={"use_uvloop": True}
+        )
         results.append(result)
         print("\n".join(report(result)), flush=True)
     dialog_results = [r for r in results if r.phase.name.startswith("Dialogs")]
