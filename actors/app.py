@@ -131,8 +131,9 @@ def make_router(settings: Settings, health: Any, http: httpx.AsyncClient, on_cal
         hedge_after=settings.llm_hedge_after,
         max_tokens=settings.llm_max_answer_tokens,
         on_call=on_call,
-        # Drafts show text every STREAM_DRAFT_INTERVAL at best: passing it on more often wakes the chat for nothing.
-        text_pause=settings.stream_draft_interval / 2,
+        # Drafts show text every STREAM_DRAFT_INTERVAL at best: passing it on more often wakes the chat for
+        # nothing (a draft then shows text at most one interval old; the first text and the end go at once).
+        text_pause=settings.stream_draft_interval,
     )
 
 

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     telegram_chat_per_second: float = Field(1.0, gt=0)
     telegram_group_per_minute: float = Field(20.0, gt=0)
     stream_draft_interval: float = Field(0.25, ge=0)
-    stream_draft_budget: float = Field(300.0, gt=0)
+    stream_draft_budget: float = Field(100.0, gt=0)
     stream_edit_interval: float = Field(1.0, ge=0)
 
     # -- Models (OpenRouter or any OpenAI-compatible server) -------------------
