@@ -230,9 +230,10 @@ def lower_priority(pids: list[int], niceness: int) -> None:
     are taken in the fakes (an update is "available" when the fake Telegram has
     stored it, a reply "arrives" when it has read it).
     """
+    if niceness == 0:
+        return
     for pid in pids:
-        if niceness:
-            os.setpriority(os.PRIO_PROCESS, pid, niceness)
+        os.setpriority(os.PRIO_PROCESS, pid, niceness)
 
 
 # -- watching the processes ---------------------------------------------------------------
