@@ -1,8 +1,8 @@
 """Synthetic history for demos and benchmarks: ``assistant seed --messages 10000000``.
 
-The rows come from :mod:`db.synthetic`. They go in with ``COPY`` (binary,
-through asyncpg) in time order while the next batch is generated in a thread
-(the generator sets the pace of the COPY: the server has time to spare).
+The rows come from :mod:`db.synthetic` as numpy columns, which
+:mod:`db.copy_binary` turns into ``COPY`` streams in PostgreSQL's binary
+format; they go in in time order while the next batch is made in a thread.
 
 On an empty database the whole seed is one transaction, and writers wait
 until its commit (``LOCK TABLE``; a failed seed leaves the database as it
@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +40,9 @@ import asyncpg
 from assistant.settings import Settings
 from db.bulk_rollup import roll_up_everything, rollup_tables_empty
 from db.connect import resolve_database_url, to_asyncpg_dsn
+from db.copy_binary import HEADER, TRAILER
 from db.migrate import upgrade
-from db.synthetic import CALL_COLUMNS, MESSAGE_COLUMNS, HistoryGenerator, SeedPlan
+from db.synthetic import Batch, HistoryGenerator, SeedPlan
 
 __all__ = ["AlreadySeeded", "SeedPlan", "SeedReport", "seed", "seed_configured_database"]
 
@@ -172,16 +173,15 @@ async def _copy(
     per_batch: bool,
 ) -> None:
     """COPY every batch (each in a transaction of its own when ``per_batch``), then the users, chats and events."""
-    batches = generator.batches(max(1, batch_messages // 2))
+    batches = _encoded(generator.batches(max(1, batch_messages // 2)))
     pending = await asyncio.to_thread(next, batches, None)
     while pending is not None:
         current = pending
         next_batch = asyncio.create_task(asyncio.to_thread(next, batches, None))
         async with connection.transaction() if per_batch else contextlib.nullcontext():
-            await connection.copy_records_to_table("messages", records=current.messages, columns=MESSAGE_COLUMNS)
-            await connection.copy_records_to_table("llm_calls", records=current.calls, columns=CALL_COLUMNS)
-        rows["messages"] += len(current.messages)
-        rows["llm_calls"] += len(current.calls)
+            for table, (columns, payload, count) in current.items():
+                await connection.copy_to_table(table, source=_slices(payload), columns=columns, format="binary")
+                rows[table] += count
         if progress:
             elapsed = time.perf_counter() - started
             progress(f"{rows['messages']:,} messages, {rows['llm_calls']:,} requests ({elapsed:.0f} s)")
@@ -190,6 +190,26 @@ async def _copy(
         for table, records, columns in _entity_tables(generator):
             await connection.copy_records_to_table(table, records=records, columns=columns)
             rows[table] = len(records)
+
+
+Encoded = dict[str, tuple[tuple[str, ...], bytes, int]]
+
+
+def _encoded(batches: Iterator[Batch]) -> Iterator[Encoded]:
+    """Each batch as the binary COPY streams of its messages and requests: table -> (columns, bytes, rows)."""
+    for batch in batches:
+        encoded: Encoded = {}
+        for table, chunks in (("messages", batch.messages), ("llm_calls", batch.calls)):
+            payload = HEADER + b"".join(chunk.encode_rows() for chunk in chunks) + TRAILER
+            encoded[table] = (chunks[0].names, payload, sum(len(chunk) for chunk in chunks))
+        yield encoded
+
+
+async def _slices(payload: bytes, size: int = 1 << 20) -> AsyncIterator[memoryview]:
+    """The stream in CopyData messages of ``size`` bytes (asyncpg sends whatever it is given as one)."""
+    whole = memoryview(payload)
+    for start in range(0, len(whole), size):
+        yield whole[start : start + size]
 
 
 # Indexes whose keys the seed writes in ascending order (ids, times; a time per model): each row lands

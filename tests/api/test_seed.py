@@ -15,7 +15,7 @@ from db.bulk_rollup import ROLLUP_TABLES
 from db.connect import to_asyncpg_dsn
 from db.migrate import upgrade
 from db.seed import AlreadySeeded, SeedPlan, seed
-from db.synthetic import HistoryGenerator
+from db.synthetic import CHUNK, HistoryGenerator
 from tests.api.conftest import TOKEN, api_settings
 from tests.conftest import PostgresServer, create_test_database, drop_test_database
 
@@ -24,14 +24,20 @@ pytestmark = pytest.mark.anyio
 PLAN = SeedPlan(messages=4_000, days=7, users=60, seed=5, end=datetime(2026, 6, 1, tzinfo=UTC))
 
 
-def test_the_same_seed_gives_the_same_rows() -> None:
-    def rows(plan: SeedPlan) -> list[object]:
+def test_the_same_seed_gives_the_same_rows_however_they_are_batched() -> None:
+    def rows(plan: SeedPlan, exchanges_per_batch: int) -> list[object]:
         generator = HistoryGenerator(plan)
-        batches = [(batch.messages, batch.calls) for batch in generator.batches(500)]
-        return [batches, generator.user_rows(), generator.chat_rows(), generator.event_rows(), generator.role_changes]
+        encoded = [
+            (b"".join(table.encode_rows() for table in batch.messages), b"".join(t.encode_rows() for t in batch.calls))
+            for batch in generator.batches(exchanges_per_batch)
+        ]
+        joined = (b"".join(messages for messages, _ in encoded), b"".join(calls for _, calls in encoded))
+        return [joined, generator.user_rows(), generator.chat_rows(), generator.event_rows(), generator.role_changes]
 
-    assert rows(PLAN) == rows(PLAN)
-    assert rows(PLAN) != rows(SeedPlan(messages=4_000, days=7, users=60, seed=6, end=PLAN.end))
+    # More exchanges than one chunk, so that batches of one chunk and of all of them differ.
+    plan = SeedPlan(messages=3 * CHUNK, days=7, users=60, seed=5, end=PLAN.end)
+    assert rows(plan, 1) == rows(plan, 10 * CHUNK)
+    assert rows(plan, 1) != rows(SeedPlan(messages=3 * CHUNK, days=7, users=60, seed=6, end=PLAN.end), 1)
 
 
 @pytest.fixture
