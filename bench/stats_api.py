@@ -330,7 +330,13 @@ async def main() -> None:
         lines.append(
             f"Seed: {total:,} rows ({', '.join(f'{n:,} {t}' for t, n in report.rows.items())}) loaded in "
             f"{report.load_seconds:,.0f} s (**{report.load_rows_per_second:,.0f} rows/s**, COPY), rolled up in "
-            f"{report.rollup_seconds:,.0f} s: {report.rows_per_second:,.0f} rows/s in all."
+            f"{report.rollup_seconds:,.0f} s: {report.rows_per_second:,.0f} rows/s in all"
+            + (
+                f"; with the {report.rollup_rows:,} rows it wrote to the rollups, "
+                f"{report.written_rows_per_second:,.0f} rows written per second."
+                if report.rollup_rows
+                else "."
+            )
         )
         lines.append("")
     print("\n".join(lines), flush=True)

@@ -29,13 +29,17 @@ import numpy.typing as npt
 __all__ = [
     "Column",
     "PooledColumn",
+    "RaggedColumn",
     "Table",
     "bigint",
+    "bits",
     "boolean",
+    "int_arrays",
     "integer",
     "numbered",
     "numeric8",
     "pooled",
+    "smallint",
     "strings",
     "timestamptz",
 ]
@@ -61,6 +65,18 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RaggedColumn:
+    """Values of very different lengths: row ``i`` is ``flat[starts[i]:starts[i] + lengths[i]]`` (never NULL)."""
+
+    flat: npt.NDArray[np.uint8]
+    starts: Ints
+    lengths: Ints
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+
+@dataclass(frozen=True)
 class PooledColumn:
     """Row ``i`` holds ``pool[index[i]]``: few distinct values, long ones."""
 
@@ -75,7 +91,7 @@ class PooledColumn:
 class Table:
     """Rows to ``COPY``: named columns in order, all of one length; at most one pooled column, last."""
 
-    columns: dict[str, Column | PooledColumn]
+    columns: dict[str, Column | RaggedColumn | PooledColumn]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -90,7 +106,7 @@ class Table:
 
     def encode_rows(self) -> bytes:
         """The rows alone, without header and trailer."""
-        fixed = [column for column in self.columns.values() if isinstance(column, Column)]
+        fixed = [column for column in self.columns.values() if not isinstance(column, PooledColumn)]
         pooled = [column for column in self.columns.values() if isinstance(column, PooledColumn)]
         if len(pooled) > 1 or (pooled and not isinstance(list(self.columns.values())[-1], PooledColumn)):
             raise ValueError("a table may have one pooled column, and only as its last")
@@ -110,7 +126,7 @@ def _pooled_field(text: str) -> bytes:
     return len(raw).to_bytes(4, "big") + raw
 
 
-def _encode_heads(columns: Sequence[Column], field_count: int, rows: int) -> tuple[Bytes2D, Ints]:
+def _encode_heads(columns: Sequence[Column | RaggedColumn], field_count: int, rows: int) -> tuple[Bytes2D, Ints]:
     """Each row's field count and ``columns`` in one buffer; also where each row's bytes end."""
     sizes = np.full(rows, 2, dtype=np.int64)
     for column in columns:
@@ -123,7 +139,10 @@ def _encode_heads(columns: Sequence[Column], field_count: int, rows: int) -> tup
     for column in columns:
         _put(out, cursor, column.lengths.astype(">i4").view(np.uint8).reshape(rows, 4))
         cursor += 4
-        _put(out, cursor, column.data, column.lengths)
+        if isinstance(column, RaggedColumn):
+            _put_ragged(out, cursor, column)
+        else:
+            _put(out, cursor, column.data, column.lengths)
         cursor += np.maximum(column.lengths, 0)
     return out, ends
 
@@ -140,6 +159,16 @@ def _put(out: Bytes2D, at: Ints, data: Bytes2D, lengths: Ints | None = None) -> 
         out[at[rows] + j] = data[rows, j]
 
 
+def _put_ragged(out: Bytes2D, at: Ints, column: RaggedColumn) -> None:
+    """Copy row ``i`` of ``column`` to ``out[at[i]:]``: every byte at once, by index."""
+    total = int(column.lengths.sum())
+    before = np.cumsum(column.lengths) - column.lengths  # bytes of the rows before, in the flat order
+    step = np.arange(total, dtype=np.int64)
+    out[np.repeat(at - before, column.lengths) + step] = column.flat[
+        np.repeat(column.starts - before, column.lengths) + step
+    ]
+
+
 # -- columns of each type --------------------------------------------------------------------------
 
 
@@ -150,6 +179,10 @@ def _fixed(values: npt.NDArray[np.generic], null: Mask | None) -> Column:
     if null is not None:
         lengths[null] = -1
     return Column(values.view(np.uint8).reshape(rows, width), lengths)
+
+
+def smallint(values: npt.ArrayLike, null: Mask | None = None) -> Column:
+    return _fixed(np.asarray(values, dtype=">i2"), null)
 
 
 def bigint(values: npt.ArrayLike, null: Mask | None = None) -> Column:
@@ -169,28 +202,31 @@ def timestamptz(micros: npt.ArrayLike, null: Mask | None = None) -> Column:
     return bigint(micros, null)
 
 
-def numeric8(units: npt.ArrayLike, null: Mask | None = None) -> Column:
-    """``units`` hundred-millionths as a numeric with 8 decimals (below 10,000 each).
+def numeric8(units: npt.ArrayLike, null: Mask | None = None, scale: npt.ArrayLike = 8) -> Column:
+    """``units`` hundred-millionths as a numeric (from 0 up to ten billion), shown with ``scale`` decimals (8 or 0).
 
     Numeric's send format: digit count, weight, sign and display scale (16 bits each), then base-10,000
-    digits. Every value here has the same three digits (units, then two groups of four decimals); the
-    server drops the zero ones itself.
+    digits. Every value here has the same five digits (three of units, two of decimals); the server drops
+    the zero ones itself. A scale of 0 is for zeros that ``sum()`` would show as ``0``.
     """
     whole = np.asarray(units, dtype=np.int64)
-    if len(whole) and (int(whole.min()) < 0 or int(whole.max()) >= 10_000 * 100_000_000):
-        raise ValueError("numeric8 takes amounts from 0 up to 10,000")
-    words = np.empty((len(whole), 7), dtype=">i2")
-    words[:, 0] = 3  # digits
-    words[:, 1] = 0  # weight: the first digit is units
+    if len(whole) and (int(whole.min()) < 0 or int(whole.max()) >= 10**10 * 100_000_000):
+        raise ValueError("numeric8 takes amounts from 0 up to 10,000,000,000")
+    integer, fraction = whole // 100_000_000, whole % 100_000_000
+    words = np.empty((len(whole), 9), dtype=">i2")
+    words[:, 0] = 5  # digits
+    words[:, 1] = 2  # weight: the first digit counts 10,000^2
     words[:, 2] = 0  # positive
-    words[:, 3] = 8  # decimals shown
-    words[:, 4] = whole // 100_000_000
-    words[:, 5] = whole // 10_000 % 10_000
-    words[:, 6] = whole % 10_000
-    lengths = np.full(len(whole), 14, dtype=np.int64)
+    words[:, 3] = scale
+    words[:, 4] = integer // 100_000_000
+    words[:, 5] = integer // 10_000 % 10_000
+    words[:, 6] = integer % 10_000
+    words[:, 7] = fraction // 10_000
+    words[:, 8] = fraction % 10_000
+    lengths = np.full(len(whole), 18, dtype=np.int64)
     if null is not None:
         lengths[null] = -1
-    return Column(words.view(np.uint8).reshape(len(whole), 14), lengths)
+    return Column(words.view(np.uint8).reshape(len(whole), 18), lengths)
 
 
 def strings(pool: Sequence[str], index: npt.ArrayLike, null: Mask | None = None) -> Column:
@@ -252,3 +288,44 @@ def pooled(pool: Sequence[str], index: npt.ArrayLike) -> PooledColumn:
 def nulls(rows: int) -> Column:
     """A column of NULLs."""
     return Column(np.empty((rows, 0), dtype=np.uint8), np.full(rows, -1, dtype=np.int64))
+
+
+def bits(rows: Bytes2D, length: int) -> Column:
+    """``bit(length)`` values, each row's bits packed most significant first (``length / 8`` bytes)."""
+    count = len(rows)
+    header = np.full(count, length, dtype=">i4").view(np.uint8).reshape(count, 4)
+    data = np.concatenate((header, rows), axis=1)
+    return Column(data, np.full(count, data.shape[1], dtype=np.int64))
+
+
+ARRAY_ELEMENT_TYPES = {"bigint": (20, ">i8"), "integer": (23, ">i4")}
+
+
+def int_arrays(values: Ints, counts: Ints, element: str) -> RaggedColumn:
+    """One-dimensional ``bigint[]`` or ``integer[]`` values: row ``i`` holds the next ``counts[i]`` of ``values``.
+
+    The array send format: dimensions, a has-NULLs flag and the element type's id (32 bits each), then
+    per dimension its length and lower bound (1), then the elements as fields (length and value).
+    """
+    oid, dtype = ARRAY_ELEMENT_TYPES[element]
+    width = np.dtype(dtype).itemsize
+    rows = len(counts)
+    heads = np.zeros((rows, 5), dtype=">i4")
+    heads[:, 0] = counts > 0  # an empty array has no dimensions
+    heads[:, 2] = oid
+    heads[:, 3] = counts
+    heads[:, 4] = 1
+    head_lengths = np.where(counts > 0, 20, 12)
+    elements = np.empty(len(values), dtype=[("length", ">i4"), ("value", dtype)])
+    elements["length"] = width
+    elements["value"] = values
+    # The flat buffer: every row's header (20 bytes, of which an empty array uses 12), then every element.
+    flat = np.concatenate((heads.view(np.uint8).reshape(-1), elements.view(np.uint8).reshape(-1)))
+    lengths = head_lengths + counts * (4 + width)
+    # Each row is its header followed by its elements: gather them into place row by row.
+    row_flat = np.empty(int(lengths.sum()), dtype=np.uint8)
+    starts = np.cumsum(lengths) - lengths
+    _put_ragged(row_flat, starts, RaggedColumn(flat, np.arange(rows, dtype=np.int64) * 20, head_lengths))
+    element_start = rows * 20 + (np.cumsum(counts) - counts) * (4 + width)
+    _put_ragged(row_flat, starts + head_lengths, RaggedColumn(flat, element_start, counts * (4 + width)))
+    return RaggedColumn(row_flat, starts, lengths)

@@ -62,19 +62,50 @@ class World:
 
 
 @dataclass(frozen=True)
-class Seen:
-    """Per message row: the writer's index in ``user_ids``, the chat's index, the time."""
+class MessageRows:
+    """Per message row, in the table's order (a question, then its answer if any): what the rows say."""
 
-    writers: Ints
-    chats: Ints
-    times: Ints
+    k: Ints  # the exchange
+    is_answer: Mask
+    time: Ints
+    chat: Ints  # index of the chat: users' private chats first, then the groups
+    writer: Ints  # index into user_ids (the asker, for an answer)
+    chat_id: Ints
+    user_id: Ints
+    is_group: Mask
+    role: Ints  # answers: index into roles
+    model: Ints  # answers: 0 primary, 1 fallback
+    latency: Ints  # answers
+    nanos: Ints  # answers: cost in hundred-millionths
+    text: Ints  # index into texts
+
+
+@dataclass(frozen=True)
+class CallRows:
+    """Per request row, in the order they were made."""
+
+    k: Ints
+    slot: Ints  # 0 the first request of its exchange, 1 the second
+    chat: Ints
+    writer: Ints
+    chat_id: Ints
+    user_id: Ints
+    model: Ints
+    outcome: Ints  # index into OUTCOMES
+    is_hedge: Mask
+    started: Ints
+    latency: Ints
+    ttft: Ints  # ok ones only
+    prompt: Ints  # ok ones only
+    completion: Ints  # ok ones only
+    nanos: Ints  # ok ones only
+    role: Ints
 
 
 @dataclass(frozen=True)
 class Chunk:
-    messages: cb.Table
-    calls: cb.Table
-    seen: Seen
+    messages: MessageRows
+    calls: CallRows
     role_changes: list[tuple[int, int, int, int, int, int]]  # k, chat index, user id, chat id, role, time
     incidents: list[tuple[str, int]]  # ("both_down" or "both_down_end", time)
     both_down: bool  # an incident is still open at the end
@@ -147,9 +178,8 @@ def make_chunk(world: World, number: int, chat_role: Ints, both_down: bool, rema
     answers = x.answered.copy()
     answers[-1] &= last_answer
     return Chunk(
-        messages=_message_table(world, x, answers),
-        calls=_call_table(world, x),
-        seen=_seen(x, answers),
+        messages=_message_rows(x, answers),
+        calls=_call_rows(x),
         role_changes=role_changes,
         incidents=incidents,
         both_down=bool(unanswered[-1]),
@@ -255,14 +285,6 @@ def _roles(world: World, x: Exchanges, chat_role: Ints, u: Floats) -> list[tuple
     return changes
 
 
-def _seen(x: Exchanges, answers: Mask) -> Seen:
-    return Seen(
-        writers=np.concatenate((x.writer, x.writer[answers])),
-        chats=np.concatenate((x.chat, x.chat[answers])),
-        times=np.concatenate((x.at, (x.at + x.answer_latency * MS)[answers])),
-    )
-
-
 def _interleave(first: npt.NDArray[Any], second: npt.NDArray[Any], keep_second: Mask) -> npt.NDArray[Any]:
     """Rows of ``first`` each followed by that of ``second`` where ``keep_second``."""
     both = np.stack((first, second), axis=1).reshape(-1)
@@ -271,68 +293,105 @@ def _interleave(first: npt.NDArray[Any], second: npt.NDArray[Any], keep_second: 
     return kept
 
 
-def _message_table(world: World, x: Exchanges, answers: Mask) -> cb.Table:
+def _message_rows(x: Exchanges, answers: Mask) -> MessageRows:
     """The question of every exchange, each followed by its answer if it has one."""
-    n = len(x.k)
-    zeros, ones = np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64)
+    zeros = np.zeros(len(x.k), dtype=np.int64)
 
     def rows(question: npt.NDArray[Any], answer: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return _interleave(question, answer, answers)
 
-    is_answer = rows(zeros, ones).astype(np.bool_)
-    k = rows(x.k, x.k)
-    at = rows(x.at, x.at + x.answer_latency * MS)
-    author = (x.user_id % len(world.first_names)).astype(np.int64)
-    return cb.Table(
-        {
-            "dedup_key": cb.numbered(f"{world.prefix}-", k, ("-in", "-out"), is_answer),
-            "chat_id": cb.bigint(rows(x.chat_id, x.chat_id)),
-            "user_id": cb.bigint(rows(x.user_id, x.user_id)),
-            "direction": cb.strings(("in", "out"), is_answer),
-            "author": cb.strings(world.first_names, rows(author, zeros), null=~rows(x.is_group, zeros.astype(bool))),
-            "created_at": cb.timestamptz(at),
-            "update_id": cb.bigint(500_000_000 + k, null=is_answer),
-            "telegram_message_id": cb.bigint(k),
-            "reply_to_key": cb.numbered(f"{world.prefix}-", k, ("-in",), np.zeros(len(k)), null=~is_answer),
-            "role": cb.strings(world.roles, rows(zeros, x.role), null=~is_answer),
-            "model": cb.strings(world.models, rows(zeros, x.answer_model), null=~is_answer),
-            "is_fallback": cb.boolean(rows(zeros, x.answer_model) == 1),
-            "latency_ms": cb.integer(rows(zeros, x.answer_latency), null=~is_answer),
-            "cost": cb.numeric8(rows(zeros, x.nanos[0] + x.nanos[1] * x.two), null=~is_answer),
-            "text": cb.pooled(world.texts, rows(x.question, x.answer_text)),
-        }
+    return MessageRows(
+        k=rows(x.k, x.k),
+        is_answer=rows(zeros, zeros + 1).astype(np.bool_),
+        time=rows(x.at, x.at + x.answer_latency * MS),
+        chat=rows(x.chat, x.chat),
+        writer=rows(x.writer, x.writer),
+        chat_id=rows(x.chat_id, x.chat_id),
+        user_id=rows(x.user_id, x.user_id),
+        is_group=rows(x.is_group, x.is_group),
+        role=rows(zeros, x.role),
+        model=rows(zeros, x.answer_model),
+        latency=rows(zeros, x.answer_latency),
+        nanos=rows(zeros, x.nanos[0] + x.nanos[1] * x.two),
+        text=rows(x.question, x.answer_text),
     )
 
 
-def _call_table(world: World, x: Exchanges) -> cb.Table:
-    """Every request, in the order they were made."""
-
+def _call_rows(x: Exchanges) -> CallRows:
     def rows(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Per-request rows of a (2, n) array, or of a per-exchange one (the same for both requests)."""
         pair = values if values.ndim == 2 else np.stack((values, values))
         return _interleave(pair[0], pair[1], x.two)
 
     slot = rows(np.stack((np.zeros(len(x.k), dtype=np.int64), np.ones(len(x.k), dtype=np.int64))))
-    k, model, outcome = rows(x.k), rows(x.model), rows(x.outcome)
-    failed = outcome != OK
+    return CallRows(
+        k=rows(x.k),
+        slot=slot,
+        chat=rows(x.chat),
+        writer=rows(x.writer),
+        chat_id=rows(x.chat_id),
+        user_id=rows(x.user_id),
+        model=rows(x.model),
+        outcome=rows(x.outcome),
+        is_hedge=(slot == 1) & rows(x.hedge),
+        started=rows(x.started),
+        latency=rows(x.latency),
+        ttft=rows(x.ttft),
+        prompt=rows(x.prompt),
+        completion=rows(x.completion),
+        nanos=rows(x.nanos),
+        role=rows(x.role),
+    )
+
+
+def message_table(world: World, rows: MessageRows) -> cb.Table:
+    """The rows of ``messages`` to COPY."""
+    answer = rows.is_answer
+    question = ~answer
+    return cb.Table(
+        {
+            "dedup_key": cb.numbered(f"{world.prefix}-", rows.k, ("-in", "-out"), answer),
+            "chat_id": cb.bigint(rows.chat_id),
+            "user_id": cb.bigint(rows.user_id),
+            "direction": cb.strings(("in", "out"), answer),
+            "author": cb.strings(
+                world.first_names, rows.user_id % len(world.first_names), null=answer | ~rows.is_group
+            ),
+            "created_at": cb.timestamptz(rows.time),
+            "update_id": cb.bigint(500_000_000 + rows.k, null=answer),
+            "telegram_message_id": cb.bigint(rows.k),
+            "reply_to_key": cb.numbered(f"{world.prefix}-", rows.k, ("-in",), np.zeros(len(rows.k)), null=question),
+            "role": cb.strings(world.roles, rows.role, null=question),
+            "model": cb.strings(world.models, rows.model, null=question),
+            "is_fallback": cb.boolean(answer & (rows.model == 1)),
+            "latency_ms": cb.integer(rows.latency, null=question),
+            "cost": cb.numeric8(rows.nanos, null=question),
+            "text": cb.pooled(world.texts, rows.text),
+        }
+    )
+
+
+def call_table(world: World, rows: CallRows) -> cb.Table:
+    """The rows of ``llm_calls`` to COPY."""
+    failed = rows.outcome != OK
     errors = [f"{name} from {model_name}" for name in OUTCOMES for model_name in world.models]
     return cb.Table(
         {
-            "dedup_key": cb.numbered(f"{world.prefix}-", k, ("-c0", "-c1"), slot),
-            "chat_id": cb.bigint(rows(x.chat_id)),
-            "user_id": cb.bigint(rows(x.user_id)),
-            "model": cb.strings(world.models, model),
-            "outcome": cb.strings(OUTCOMES, outcome),
-            "is_fallback": cb.boolean(model == 1),
-            "is_hedge": cb.boolean((slot == 1) & rows(x.hedge)),
-            "started_at": cb.timestamptz(rows(x.started)),
-            "latency_ms": cb.integer(rows(x.latency)),
-            "ttft_ms": cb.integer(rows(x.ttft), null=failed),
-            "prompt_tokens": cb.integer(rows(x.prompt), null=failed),
-            "completion_tokens": cb.integer(rows(x.completion), null=failed),
-            "cost": cb.numeric8(rows(x.nanos), null=failed),
-            "generation_id": cb.numbered(f"gen-{world.prefix}-", k, ("-0", "-1"), slot, null=failed),
-            "error": cb.strings(errors, outcome * len(world.models) + model, null=~failed),
-            "role": cb.strings(world.roles, rows(x.role)),
+            "dedup_key": cb.numbered(f"{world.prefix}-", rows.k, ("-c0", "-c1"), rows.slot),
+            "chat_id": cb.bigint(rows.chat_id),
+            "user_id": cb.bigint(rows.user_id),
+            "model": cb.strings(world.models, rows.model),
+            "outcome": cb.strings(OUTCOMES, rows.outcome),
+            "is_fallback": cb.boolean(rows.model == 1),
+            "is_hedge": cb.boolean(rows.is_hedge),
+            "started_at": cb.timestamptz(rows.started),
+            "latency_ms": cb.integer(rows.latency),
+            "ttft_ms": cb.integer(rows.ttft, null=failed),
+            "prompt_tokens": cb.integer(rows.prompt, null=failed),
+            "completion_tokens": cb.integer(rows.completion, null=failed),
+            "cost": cb.numeric8(rows.nanos, null=failed),
+            "generation_id": cb.numbered(f"gen-{world.prefix}-", rows.k, ("-0", "-1"), rows.slot, null=failed),
+            "error": cb.strings(errors, rows.outcome * len(world.models) + rows.model, null=~failed),
+            "role": cb.strings(world.roles, rows.role),
         }
     )

@@ -8,22 +8,23 @@ On an empty database the whole seed is one transaction, and writers wait
 until its commit (``LOCK TABLE``; a failed seed leaves the database as it
 was). The indexes of ``messages`` and ``llm_calls`` whose keys arrive in
 random order (dedup keys, chats, users; unique ones included) are dropped
-first and built again at the end, once sorted instead of millions of random
-inserts; those the seed fills in key order (ids, times) stay, since adding
-rows at their right edge costs little while the generator works. When the
-rollup tables are empty too and no older transaction of the database is
-still running, the transaction also fills the rollups itself, in bulk
-(:mod:`db.bulk_rollup`: the same tables ``stats_catch_up`` would leave, from
-cheaper set-based statements), and moves the ``stats_progress`` watermark
-past itself, before it builds the indexes. Otherwise the rows are committed
-first and then rolled up by ``stats_catch_up`` in one pass.
+first and built again after the COPY, once sorted instead of millions of
+random inserts; those the seed fills in key order (ids, times) stay, since
+adding rows at their right edge costs little. When the rollup tables are
+empty too and no older transaction of the database is still running, the
+transaction also fills the rollups itself: :mod:`db.seed_rollups` figures
+them from the generated rows in a thread while the server builds the indexes
+(the same tables ``stats_catch_up`` would leave), they go in with ``COPY``,
+and the ``stats_progress`` watermark moves past the transaction. Otherwise
+the rows are committed first and then rolled up by ``stats_catch_up`` in one
+pass.
 
 On a database already in use the indexes stay, each batch commits on its
 own, and ``stats_catch_up`` rolls the rows up afterwards, as the stats API
 does for the bot's own rows.
 
 :class:`SeedReport` times the whole run; ``rows_per_second`` is every row
-loaded over all of it (generating, copying, rolling up, building indexes).
+loaded over all of it (generating, copying, building indexes, rolling up).
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ from typing import Any
 import asyncpg
 
 from assistant.settings import Settings
-from db.bulk_rollup import roll_up_everything, rollup_tables_empty
 from db.connect import resolve_database_url, to_asyncpg_dsn
-from db.copy_binary import HEADER, TRAILER
+from db.copy_binary import HEADER, TRAILER, Table
 from db.migrate import upgrade
+from db.seed_rollups import ROLLUP_TABLES, RollupBuilder
 from db.synthetic import Batch, HistoryGenerator, SeedPlan
 
 __all__ = ["AlreadySeeded", "SeedPlan", "SeedReport", "seed", "seed_configured_database"]
@@ -56,6 +57,8 @@ class SeedReport:
     """Generating and copying the rows, indexes rebuilt included: everything but the rollup."""
     rollup_seconds: float = 0.0
     """Adding them to the statistics rollups (in bulk, or by ``stats_catch_up``)."""
+    rollup_rows: int = 0
+    """Rows the seed wrote to the rollup tables itself (0 when ``stats_catch_up`` rolled up)."""
 
     @property
     def rows_per_second(self) -> float:
@@ -64,6 +67,11 @@ class SeedReport:
     @property
     def load_rows_per_second(self) -> float:
         return sum(self.rows.values()) / self.load_seconds if self.load_seconds > 0 else 0.0
+
+    @property
+    def written_rows_per_second(self) -> float:
+        """Every row written, the rollups' included, over the whole run."""
+        return (sum(self.rows.values()) + self.rollup_rows) / self.seconds if self.seconds > 0 else 0.0
 
 
 class AlreadySeeded(Exception):
@@ -81,6 +89,12 @@ def seed_configured_database(settings: Settings, plan: SeedPlan) -> SeedReport:
         f"rolled up in {report.rollup_seconds:.1f} s: {report.rows_per_second:,.0f} rows/s in all",
         flush=True,
     )
+    if report.rollup_rows:
+        print(
+            f"with the {report.rollup_rows:,} rows it wrote to the rollups: "
+            f"{report.written_rows_per_second:,.0f} rows written per second",
+            flush=True,
+        )
     return report
 
 
@@ -91,44 +105,19 @@ async def seed(
     generator = HistoryGenerator(plan)
     connection = await asyncpg.connect(dsn)
     rows = {"messages": 0, "llm_calls": 0, "users": 0, "chats": 0, "model_events": 0, "role_changes": 0}
-    started = time.perf_counter()
+    load = _Load(connection, generator, rows, batch_messages, time.perf_counter(), progress)
     rollup_seconds: float | None = None
     try:
         if await connection.fetchval("SELECT 1 FROM messages WHERE dedup_key = $1", f"{generator.prefix}-0-in"):
             raise AlreadySeeded(f"this database already holds the rows of --seed {plan.seed}")
         await _tune_session(connection)
-        empty = not await connection.fetchval(_ANY_ROWS)
-        if empty:
-            async with connection.transaction():
-                # Writers wait from here to the commit; checked again now that none can write.
-                await connection.execute("LOCK TABLE messages, llm_calls IN ACCESS EXCLUSIVE MODE")
-                empty = not await connection.fetchval(_ANY_ROWS)
-                bulk = empty and await _may_roll_up_in_bulk(connection)
-                rebuild = await _drop_indexes(connection) if empty else []
-                await _copy(connection, generator, rows, batch_messages, started, progress, per_batch=False)
-                if bulk:
-                    if progress:
-                        progress(f"rolling up {rows['messages'] + rows['llm_calls']:,} rows in bulk")
-                    rollup_started = time.perf_counter()
-                    await roll_up_everything(connection, progress)
-                    await connection.execute(
-                        "UPDATE stats_progress SET through_xid = greatest(through_xid, pg_current_xact_id()) "
-                        "WHERE source IN ('messages', 'llm_calls')"
-                    )
-                    rollup_seconds = time.perf_counter() - rollup_started
-                if progress:
-                    progress(f"building {len(rebuild)} indexes")
-                for statement in rebuild:
-                    building = time.perf_counter()
-                    await connection.execute(statement)
-                    if progress:
-                        progress(f"  {statement.split(' ON ')[0]}: {time.perf_counter() - building:.1f} s")
+        if not await connection.fetchval(_ANY_ROWS):
+            rollup_seconds = await _load_empty_database(load)
         else:
-            await _copy(connection, generator, rows, batch_messages, started, progress, per_batch=True)
+            await load.copy(per_batch=True)
         loaded = time.perf_counter()
         if rollup_seconds is None:
-            if progress:
-                progress(f"rolling up {rows['messages'] + rows['llm_calls']:,} rows ({loaded - started:.0f} s)")
+            load.say(f"rolling up {rows['messages'] + rows['llm_calls']:,} rows ({loaded - load.started:.0f} s)")
             # One pass over everything (a chunk takes whole transactions); a second one finds what a
             # transaction of another writer held back the first time, if any.
             while await connection.fetchval("SELECT stats_catch_up(2000000000)"):
@@ -136,8 +125,58 @@ async def seed(
             rollup_seconds = time.perf_counter() - loaded
     finally:
         await connection.close()
-    seconds = time.perf_counter() - started
-    return SeedReport(rows, seconds, load_seconds=seconds - rollup_seconds, rollup_seconds=rollup_seconds)
+    seconds = time.perf_counter() - load.started
+    return SeedReport(
+        rows,
+        seconds,
+        load_seconds=seconds - rollup_seconds,
+        rollup_seconds=rollup_seconds,
+        rollup_rows=load.rollup_rows,
+    )
+
+
+async def _load_empty_database(load: _Load) -> float | None:
+    """The seed of an empty database, in one transaction; the seconds its own rollup added, if it did one."""
+    connection = load.connection
+    async with connection.transaction():
+        # Writers wait from here to the commit; checked again now that none can write.
+        await connection.execute("LOCK TABLE messages, llm_calls IN ACCESS EXCLUSIVE MODE")
+        if await connection.fetchval(_ANY_ROWS):
+            await load.copy(per_batch=False)
+            return None
+        rollups = RollupBuilder(load.generator.world) if await _may_roll_up_in_bulk(connection) else None
+        rebuild = await _drop_indexes(connection)
+        await load.copy(per_batch=False, keep=rollups)
+        # The rollups are figured in a thread while the server builds the indexes.
+        figured = asyncio.create_task(asyncio.to_thread(rollups.tables)) if rollups else None
+        load.say(f"building {len(rebuild)} indexes")
+        for statement in rebuild:
+            building = time.perf_counter()
+            await connection.execute(statement)
+            load.say(f"  {statement.split(' ON ')[0]}: {time.perf_counter() - building:.1f} s")
+        if figured is None:
+            return None
+        started = time.perf_counter()
+        load.say(f"rolling up {load.rows['messages'] + load.rows['llm_calls']:,} rows in bulk")
+        await _copy_rollups(connection, await figured, load)
+        await connection.execute(
+            "UPDATE stats_progress SET through_xid = greatest(through_xid, pg_current_xact_id()) "
+            "WHERE source IN ('messages', 'llm_calls')"
+        )
+        return time.perf_counter() - started
+
+
+async def _copy_rollups(connection: asyncpg.Connection, tables: dict[str, Table], load: _Load) -> None:
+    """COPY the rollup tables' rows; the dense numbers of users and chats continue after the seed's."""
+    for name, table in tables.items():
+        copying = time.perf_counter()
+        await connection.copy_to_table(name, source=_slices(table.encode()), columns=table.names, format="binary")
+        load.rollup_rows += len(table)
+        load.say(f"  {name}: {len(table):,} rows, {time.perf_counter() - copying:.1f} s")
+    for name in ("stats_users", "stats_chats"):
+        await connection.execute(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'idx'), $1, false)", len(tables[name])
+        )
 
 
 _ANY_ROWS = "SELECT EXISTS (SELECT FROM messages) OR EXISTS (SELECT FROM llm_calls)"
@@ -152,7 +191,8 @@ async def _may_roll_up_in_bulk(connection: asyncpg.Connection) -> bool:
     those would never be rolled up. Transactions that start later get higher ids, so once this holds it
     holds for good. The watermark rows are locked until the commit, so no catch-up runs meanwhile.
     """
-    if not await rollup_tables_empty(connection):
+    filled = " OR ".join(f"EXISTS (SELECT FROM {table})" for table in ROLLUP_TABLES)
+    if await connection.fetchval(f"SELECT {filled}"):
         return False
     await connection.execute(
         "INSERT INTO stats_progress (source, through_xid) VALUES ('messages', '0'), ('llm_calls', '0') "
@@ -162,44 +202,54 @@ async def _may_roll_up_in_bulk(connection: asyncpg.Connection) -> bool:
     return bool(await connection.fetchval("SELECT stats_settled_horizon() >= pg_current_xact_id()"))
 
 
-async def _copy(
-    connection: asyncpg.Connection,
-    generator: HistoryGenerator,
-    rows: dict[str, int],
-    batch_messages: int,
-    started: float,
-    progress: Callable[[str], None] | None,
-    *,
-    per_batch: bool,
-) -> None:
-    """COPY every batch (each in a transaction of its own when ``per_batch``), then the users, chats and events."""
-    batches = _encoded(generator.batches(max(1, batch_messages // 2)))
-    pending = await asyncio.to_thread(next, batches, None)
-    while pending is not None:
-        current = pending
-        next_batch = asyncio.create_task(asyncio.to_thread(next, batches, None))
-        async with connection.transaction() if per_batch else contextlib.nullcontext():
-            for table, (columns, payload, count) in current.items():
-                await connection.copy_to_table(table, source=_slices(payload), columns=columns, format="binary")
-                rows[table] += count
-        if progress:
-            elapsed = time.perf_counter() - started
-            progress(f"{rows['messages']:,} messages, {rows['llm_calls']:,} requests ({elapsed:.0f} s)")
-        pending = await next_batch
-    async with connection.transaction():
-        for table, records, columns in _entity_tables(generator):
-            await connection.copy_records_to_table(table, records=records, columns=columns)
-            rows[table] = len(records)
+@dataclass
+class _Load:
+    """What the COPY of a seed works with, and where it reports."""
+
+    connection: asyncpg.Connection
+    generator: HistoryGenerator
+    rows: dict[str, int]
+    batch_messages: int
+    started: float
+    progress: Callable[[str], None] | None
+    rollup_rows: int = 0
+
+    def say(self, line: str) -> None:
+        if self.progress:
+            self.progress(line)
+
+    async def copy(self, *, per_batch: bool, keep: RollupBuilder | None = None) -> None:
+        """COPY every batch (each in a transaction of its own when ``per_batch``), then the users, chats and
+        events; ``keep`` is given every batch's rows too."""
+        connection, rows = self.connection, self.rows
+        batches = _encoded(self.generator.batches(max(1, self.batch_messages // 2)), keep)
+        pending = await asyncio.to_thread(next, batches, None)
+        while pending is not None:
+            current = pending
+            next_batch = asyncio.create_task(asyncio.to_thread(next, batches, None))
+            async with connection.transaction() if per_batch else contextlib.nullcontext():
+                for table, (columns, payload, count) in current.items():
+                    await connection.copy_to_table(table, source=_slices(payload), columns=columns, format="binary")
+                    rows[table] += count
+            elapsed = time.perf_counter() - self.started
+            self.say(f"{rows['messages']:,} messages, {rows['llm_calls']:,} requests ({elapsed:.0f} s)")
+            pending = await next_batch
+        async with connection.transaction():
+            for table, records, columns in _entity_tables(self.generator):
+                await connection.copy_records_to_table(table, records=records, columns=columns)
+                rows[table] = len(records)
 
 
 Encoded = dict[str, tuple[tuple[str, ...], bytes, int]]
 
 
-def _encoded(batches: Iterator[Batch]) -> Iterator[Encoded]:
+def _encoded(batches: Iterator[Batch], keep: RollupBuilder | None) -> Iterator[Encoded]:
     """Each batch as the binary COPY streams of its messages and requests: table -> (columns, bytes, rows)."""
     for batch in batches:
+        if keep is not None:
+            keep.add(batch.messages, batch.calls)
         encoded: Encoded = {}
-        for table, chunks in (("messages", batch.messages), ("llm_calls", batch.calls)):
+        for table, chunks in (("messages", batch.message_tables()), ("llm_calls", batch.call_tables())):
             payload = HEADER + b"".join(chunk.encode_rows() for chunk in chunks) + TRAILER
             encoded[table] = (chunks[0].names, payload, sum(len(chunk) for chunk in chunks))
         yield encoded

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from db.copy_binary import Table
-from db.exchanges import CHUNK, Chunk, World, make_chunk
+from db.exchanges import CHUNK, CallRows, Chunk, MessageRows, World, call_table, make_chunk, message_table
 
 __all__ = ["CHUNK", "Batch", "HistoryGenerator", "SeedPlan"]
 
@@ -69,18 +69,25 @@ class SeedPlan:
 
 @dataclass
 class Batch:
-    """Rows of consecutive exchanges, in time order, one table per chunk."""
+    """Rows of consecutive exchanges, in time order, chunk by chunk."""
 
-    messages: list[Table] = field(default_factory=list)
-    calls: list[Table] = field(default_factory=list)
+    world: World
+    messages: list[MessageRows] = field(default_factory=list)
+    calls: list[CallRows] = field(default_factory=list)
 
     @property
     def message_count(self) -> int:
-        return sum(len(table) for table in self.messages)
+        return sum(len(rows.k) for rows in self.messages)
 
     @property
     def call_count(self) -> int:
-        return sum(len(table) for table in self.calls)
+        return sum(len(rows.k) for rows in self.calls)
+
+    def message_tables(self) -> list[Table]:
+        return [message_table(self.world, rows) for rows in self.messages]
+
+    def call_tables(self) -> list[Table]:
+        return [call_table(self.world, rows) for rows in self.calls]
 
 
 class Outages:
@@ -171,7 +178,7 @@ class HistoryGenerator:
         per_batch = max(1, round(exchanges_per_batch / CHUNK))
         number = 0
         while self.produced < self.plan.messages:
-            batch = Batch()
+            batch = Batch(self.world)
             for _ in range(per_batch):
                 if self.produced >= self.plan.messages:
                     break
@@ -187,12 +194,12 @@ class HistoryGenerator:
 
     def _remember(self, chunk: Chunk) -> None:
         """Carry what outlives a chunk: who wrote when, the chats' roles, open incidents, the rare rows."""
-        self.produced += len(chunk.messages)
-        seen = chunk.seen
-        np.minimum.at(self.first_seen, seen.writers, seen.times)
-        np.maximum.at(self.last_seen, seen.writers, seen.times)
-        np.minimum.at(self.chat_first, seen.chats, seen.times)
-        np.maximum.at(self.chat_last, seen.chats, seen.times)
+        seen = chunk.messages
+        self.produced += len(seen.k)
+        np.minimum.at(self.first_seen, seen.writer, seen.time)
+        np.maximum.at(self.last_seen, seen.writer, seen.time)
+        np.minimum.at(self.chat_first, seen.chat, seen.time)
+        np.maximum.at(self.chat_last, seen.chat, seen.time)
         for k, chat, user_id, chat_id, role, at in chunk.role_changes:
             self.chat_role[chat] = role
             self.role_changes.append((f"{self.prefix}-{k}-r", chat_id, user_id, ROLES[role], from_micros(at)))

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from api.app import create_app
-from db.bulk_rollup import ROLLUP_TABLES
 from db.connect import to_asyncpg_dsn
 from db.migrate import upgrade
 from db.seed import AlreadySeeded, SeedPlan, seed
+from db.seed_rollups import ROLLUP_TABLES
 from db.synthetic import CHUNK, HistoryGenerator
 from tests.api.conftest import TOKEN, api_settings
 from tests.conftest import PostgresServer, create_test_database, drop_test_database
@@ -28,7 +28,10 @@ def test_the_same_seed_gives_the_same_rows_however_they_are_batched() -> None:
     def rows(plan: SeedPlan, exchanges_per_batch: int) -> list[object]:
         generator = HistoryGenerator(plan)
         encoded = [
-            (b"".join(table.encode_rows() for table in batch.messages), b"".join(t.encode_rows() for t in batch.calls))
+            (
+                b"".join(table.encode_rows() for table in batch.message_tables()),
+                b"".join(table.encode_rows() for table in batch.call_tables()),
+            )
             for batch in generator.batches(exchanges_per_batch)
         ]
         joined = (b"".join(messages for messages, _ in encoded), b"".join(calls for _, calls in encoded))
@@ -223,7 +226,7 @@ async def test_the_rollups_count_every_seeded_row(seeded: str) -> None:
 
 
 async def test_the_bulk_rollup_of_an_empty_database_equals_the_incremental_one(seeded: str) -> None:
-    """The seed of an empty database rolls up with db.bulk_rollup; stats_catch_up must give the same tables."""
+    """The seed of an empty database fills the rollups itself (db.seed_rollups); stats_catch_up must agree."""
     db = await asyncpg.connect(to_asyncpg_dsn(seeded))
     try:
         async with db.transaction():
