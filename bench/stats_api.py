@@ -326,18 +326,8 @@ async def main() -> None:
     lines.append(await machine(url))
     lines.append("")
     if report is not None:
-        total = sum(report.rows.values())
-        lines.append(
-            f"Seed: {total:,} rows ({', '.join(f'{n:,} {t}' for t, n in report.rows.items())}) loaded in "
-            f"{report.load_seconds:,.0f} s (**{report.load_rows_per_second:,.0f} rows/s**, COPY), rolled up in "
-            f"{report.rollup_seconds:,.0f} s: {report.rows_per_second:,.0f} rows/s in all"
-            + (
-                f"; with the {report.rollup_rows:,} rows it wrote to the rollups, "
-                f"{report.written_rows_per_second:,.0f} rows written per second."
-                if report.rollup_rows
-                else "."
-            )
-        )
+        counts = ", ".join(f"{n:,} {t}" for t, n in report.rows.items())
+        lines.append(f"Seed ({counts}): {report.summary()}.")
         lines.append("")
     print("\n".join(lines), flush=True)
     if args.seed_only:

@@ -6,25 +6,22 @@ format; they go in in time order while the next batch is made in a thread.
 
 On an empty database the whole seed is one transaction, and writers wait
 until its commit (``LOCK TABLE``; a failed seed leaves the database as it
-was). The indexes of ``messages`` and ``llm_calls`` whose keys arrive in
-random order (dedup keys, chats, users; unique ones included) are dropped
-first and built again after the COPY, once sorted instead of millions of
-random inserts; those the seed fills in key order (ids, times) stay, since
-adding rows at their right edge costs little. When the rollup tables are
-empty too and no older transaction of the database is still running, the
-transaction also fills the rollups itself: :mod:`db.seed_rollups` figures
-them from the generated rows in a thread while the server builds the indexes
-(the same tables ``stats_catch_up`` would leave), they go in with ``COPY``,
-and the ``stats_progress`` watermark moves past the transaction. Otherwise
-the rows are committed first and then rolled up by ``stats_catch_up`` in one
-pass.
+was). The indexes of ``messages`` and ``llm_calls`` (unique ones included)
+are dropped first and built again after the COPY, once sorted instead of row
+by row. When the rollup tables are empty too and no older transaction of the
+database is still running, the transaction also fills the rollups itself:
+:mod:`db.seed_rollups` figures them from the generated rows in a thread while
+the server builds the indexes (the same tables ``stats_catch_up`` would
+leave), they go in with ``COPY``, and the ``stats_progress`` watermark moves
+past the transaction. Otherwise the rows are committed first and then rolled
+up by ``stats_catch_up`` in one pass.
 
 On a database already in use the indexes stay, each batch commits on its
 own, and ``stats_catch_up`` rolls the rows up afterwards, as the stats API
 does for the bot's own rows.
 
-:class:`SeedReport` times the whole run; ``rows_per_second`` is every row
-loaded over all of it (generating, copying, building indexes, rolling up).
+:class:`SeedReport` times each phase (copying, building indexes, rolling up)
+and the whole run; ``rows_per_second`` is the history's rows over all of it.
 """
 
 from __future__ import annotations
@@ -40,7 +37,7 @@ import asyncpg
 
 from assistant.settings import Settings
 from db.connect import resolve_database_url, to_asyncpg_dsn
-from db.copy_binary import HEADER, TRAILER, Table
+from db.copy_binary import HEADER, TRAILER
 from db.migrate import upgrade
 from db.seed_rollups import ROLLUP_TABLES, RollupBuilder
 from db.synthetic import Batch, HistoryGenerator, SeedPlan
@@ -52,26 +49,44 @@ __all__ = ["AlreadySeeded", "SeedPlan", "SeedReport", "seed", "seed_configured_d
 class SeedReport:
     rows: dict[str, int]
     seconds: float
-    """The whole run: loading and rolling up."""
-    load_seconds: float = 0.0
-    """Generating and copying the rows, indexes rebuilt included: everything but the rollup."""
+    """The whole run."""
+    copy_seconds: float = 0.0
+    """Generating the rows and copying them in."""
+    index_seconds: float = 0.0
+    """Building the indexes the COPY went without."""
     rollup_seconds: float = 0.0
-    """Adding them to the statistics rollups (in bulk, or by ``stats_catch_up``)."""
+    """Adding the rows to the statistics rollups (by the seed itself, or by ``stats_catch_up``)."""
     rollup_rows: int = 0
     """Rows the seed wrote to the rollup tables itself (0 when ``stats_catch_up`` rolled up)."""
 
     @property
     def rows_per_second(self) -> float:
+        """The rows of the history over the whole run."""
         return sum(self.rows.values()) / self.seconds if self.seconds > 0 else 0.0
 
     @property
-    def load_rows_per_second(self) -> float:
-        return sum(self.rows.values()) / self.load_seconds if self.load_seconds > 0 else 0.0
+    def copy_rows_per_second(self) -> float:
+        return sum(self.rows.values()) / self.copy_seconds if self.copy_seconds > 0 else 0.0
 
     @property
     def written_rows_per_second(self) -> float:
         """Every row written, the rollups' included, over the whole run."""
         return (sum(self.rows.values()) + self.rollup_rows) / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        """The figures of the run, phase by phase, in a sentence."""
+        total = sum(self.rows.values())
+        line = (
+            f"copied {total:,} rows in {self.copy_seconds:.1f} s ({self.copy_rows_per_second:,.0f} rows/s), "
+            f"built indexes in {self.index_seconds:.1f} s, rolled up in {self.rollup_seconds:.1f} s: "
+            f"{self.rows_per_second:,.0f} rows/s in all"
+        )
+        if self.rollup_rows:
+            line += (
+                f"; with the {self.rollup_rows:,} rows it wrote to the rollups, "
+                f"{self.written_rows_per_second:,.0f} rows written per second"
+            )
+        return line
 
 
 class AlreadySeeded(Exception):
@@ -83,18 +98,7 @@ def seed_configured_database(settings: Settings, plan: SeedPlan) -> SeedReport:
     url = resolve_database_url(settings)
     upgrade(url)
     report = asyncio.run(seed(to_asyncpg_dsn(url), plan, progress=lambda line: print(line, flush=True)))
-    total = sum(report.rows.values())
-    print(
-        f"loaded {total:,} rows in {report.load_seconds:.1f} s ({report.load_rows_per_second:,.0f} rows/s, COPY), "
-        f"rolled up in {report.rollup_seconds:.1f} s: {report.rows_per_second:,.0f} rows/s in all",
-        flush=True,
-    )
-    if report.rollup_rows:
-        print(
-            f"with the {report.rollup_rows:,} rows it wrote to the rollups: "
-            f"{report.written_rows_per_second:,.0f} rows written per second",
-            flush=True,
-        )
+    print(report.summary(), flush=True)
     return report
 
 
@@ -129,7 +133,8 @@ async def seed(
     return SeedReport(
         rows,
         seconds,
-        load_seconds=seconds - rollup_seconds,
+        copy_seconds=load.copy_seconds,
+        index_seconds=load.index_seconds,
         rollup_seconds=rollup_seconds,
         rollup_rows=load.rollup_rows,
     )
@@ -147,12 +152,13 @@ async def _load_empty_database(load: _Load) -> float | None:
         rollups = RollupBuilder(load.generator.world) if await _may_roll_up_in_bulk(connection) else None
         rebuild = await _drop_indexes(connection)
         await load.copy(per_batch=False, keep=rollups)
-        # The rollups are figured in a thread while the server builds the indexes.
-        figured = asyncio.create_task(asyncio.to_thread(rollups.tables)) if rollups else None
+        # The rollups are figured (and encoded for COPY) in a thread while the server builds the indexes.
+        figured = asyncio.create_task(asyncio.to_thread(_encoded_rollups, rollups)) if rollups else None
         load.say(f"building {len(rebuild)} indexes")
         for statement in rebuild:
             building = time.perf_counter()
             await connection.execute(statement)
+            load.index_seconds += time.perf_counter() - building
             load.say(f"  {statement.split(' ON ')[0]}: {time.perf_counter() - building:.1f} s")
         if figured is None:
             return None
@@ -166,17 +172,19 @@ async def _load_empty_database(load: _Load) -> float | None:
         return time.perf_counter() - started
 
 
-async def _copy_rollups(connection: asyncpg.Connection, tables: dict[str, Table], load: _Load) -> None:
+def _encoded_rollups(rollups: RollupBuilder) -> Encoded:
+    return {name: (table.names, table.encode(), len(table)) for name, table in rollups.tables().items()}
+
+
+async def _copy_rollups(connection: asyncpg.Connection, tables: Encoded, load: _Load) -> None:
     """COPY the rollup tables' rows; the dense numbers of users and chats continue after the seed's."""
-    for name, table in tables.items():
+    for name, (columns, payload, count) in tables.items():
         copying = time.perf_counter()
-        await connection.copy_to_table(name, source=_slices(table.encode()), columns=table.names, format="binary")
-        load.rollup_rows += len(table)
-        load.say(f"  {name}: {len(table):,} rows, {time.perf_counter() - copying:.1f} s")
+        await connection.copy_to_table(name, source=_slices(payload), columns=columns, format="binary")
+        load.rollup_rows += count
+        load.say(f"  {name}: {count:,} rows, {time.perf_counter() - copying:.1f} s")
     for name in ("stats_users", "stats_chats"):
-        await connection.execute(
-            f"SELECT setval(pg_get_serial_sequence('{name}', 'idx'), $1, false)", len(tables[name])
-        )
+        await connection.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'idx'), $1, false)", tables[name][2])
 
 
 _ANY_ROWS = "SELECT EXISTS (SELECT FROM messages) OR EXISTS (SELECT FROM llm_calls)"
@@ -213,6 +221,8 @@ class _Load:
     started: float
     progress: Callable[[str], None] | None
     rollup_rows: int = 0
+    copy_seconds: float = 0.0
+    index_seconds: float = 0.0
 
     def say(self, line: str) -> None:
         if self.progress:
@@ -222,6 +232,7 @@ class _Load:
         """COPY every batch (each in a transaction of its own when ``per_batch``), then the users, chats and
         events; ``keep`` is given every batch's rows too."""
         connection, rows = self.connection, self.rows
+        copying = time.perf_counter()
         batches = _encoded(self.generator.batches(max(1, self.batch_messages // 2)), keep)
         pending = await asyncio.to_thread(next, batches, None)
         while pending is not None:
@@ -238,6 +249,7 @@ class _Load:
             for table, records, columns in _entity_tables(self.generator):
                 await connection.copy_records_to_table(table, records=records, columns=columns)
                 rows[table] = len(records)
+        self.copy_seconds += time.perf_counter() - copying
 
 
 Encoded = dict[str, tuple[tuple[str, ...], bytes, int]]
@@ -262,28 +274,18 @@ async def _slices(payload: bytes, size: int = 1 << 20) -> AsyncIterator[memoryvi
         yield whole[start : start + size]
 
 
-# Indexes whose keys the seed writes in ascending order (ids, times; a time per model): each row lands
-# on the rightmost leaf, which costs the server little while the generator makes the next batch, so
-# they stay during the COPY. The others (dedup keys, chats, users) take random inserts and are rebuilt.
-APPENDED_KEYS: dict[str, set[tuple[str, ...]]] = {
-    "messages": {("id",), ("created_at",)},
-    "llm_calls": {("id",), ("started_at",), ("model", "started_at")},
-}
-
-
 async def _drop_indexes(connection: asyncpg.Connection) -> list[str]:
-    """Drop the randomly inserted indexes of the two big tables; returns the statements that build them again.
+    """Drop the indexes of the two big tables; returns the statements that build them again.
 
-    Unique constraints go too (writers wait for the commit anyway, and the seed's keys are new) unless
-    a foreign key depends on them. Partial indexes stay: they are small or ordered by time
-    (``insert_xid``), and PostgreSQL would give their predicates back in another spelling.
+    Building an index once, sorted, costs the server less than keeping it up to date row by row, even
+    where rows arrive in key order (ids, times), and while it builds them the seed's rollups are figured
+    on the other core. Unique constraints go too (writers wait for the commit anyway, and the seed's keys
+    are new) unless a foreign key depends on them. Partial indexes stay: they are small or ordered by
+    time (``insert_xid``), and PostgreSQL would give their predicates back in another spelling.
     """
     found = await connection.fetch(
         """SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition,
-                  i.indrelid::regclass::text AS table_name, c.conname, pg_get_constraintdef(c.oid) AS constraint,
-                  ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
-                        JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                        ORDER BY k.n) AS columns
+                  i.indrelid::regclass::text AS table_name, c.conname, pg_get_constraintdef(c.oid) AS constraint
            FROM pg_index AS i
            LEFT JOIN pg_constraint AS c ON c.conindid = i.indexrelid AND c.contype IN ('p', 'u')
            WHERE i.indrelid IN ('messages'::regclass, 'llm_calls'::regclass) AND i.indpred IS NULL
@@ -292,8 +294,6 @@ async def _drop_indexes(connection: asyncpg.Connection) -> list[str]:
     )
     rebuild = []
     for index in found:
-        if tuple(index["columns"]) in APPENDED_KEYS.get(index["table_name"], set()):
-            continue
         if index["conname"] is not None:
             await connection.execute(f"ALTER TABLE {index['table_name']} DROP CONSTRAINT {index['conname']}")
             rebuild.append(f"ALTER TABLE {index['table_name']} ADD CONSTRAINT {index['conname']} {index['constraint']}")

@@ -25,8 +25,9 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
-from api.histogram import COUNT_BITS, lower_edges
+from api.histogram import lower_edges
 from db import copy_binary as cb
+from db import grouping
 from db.exchanges import OK, OUTCOMES, CallRows, MessageRows, World
 from db.rollups import BITMAP_BITS, CHATS_KIND, USERS_KIND
 
@@ -127,14 +128,14 @@ class RollupBuilder:
         """stats_users in user_id order (their ``idx`` follows it); also each writer's idx."""
         user_ids = self.world.user_ids[m.writer]
         listed, row = np.unique(user_ids, return_inverse=True)
-        first = _first_time(row, len(listed), m.time, ~m.is_answer)
+        first = grouping.first(row, len(listed), m.time, ~m.is_answer)
         writers = np.zeros(len(self.world.user_ids), dtype=np.int64)
         writers[m.writer] = row
         table = cb.Table(
             {
                 "user_id": cb.bigint(listed),
                 "idx": cb.integer(np.arange(len(listed))),
-                "first_seen_at": cb.timestamptz(first, null=first == _NEVER),
+                "first_seen_at": cb.timestamptz(first, null=first == grouping.NEVER),
             }
         )
         return table, writers
@@ -155,8 +156,8 @@ class RollupBuilder:
         m_row, c_row = rows(m.chat), rows(c.chat)
         ok = c.ok
         incoming = ~m.is_answer
-        first = _first_time(m_row, len(listed), m.time, incoming)
-        costs = _sum(c_row, len(listed), c.nanos)
+        first = grouping.first(m_row, len(listed), m.time, incoming)
+        costs = grouping.add(c_row, len(listed), c.nanos)
         chat_idx = np.zeros(len(self.chat_ids), dtype=np.int64)
         chat_idx[m.chat] = m_row
         chat_idx[c.chat] = c_row
@@ -164,18 +165,18 @@ class RollupBuilder:
             {
                 "chat_id": cb.bigint(listed),
                 "idx": cb.integer(np.arange(len(listed))),
-                "first_seen_at": cb.timestamptz(first, null=first == _NEVER),
-                "messages_in": cb.bigint(_count(m_row, len(listed), incoming)),
-                "messages_out": cb.bigint(_count(m_row, len(listed), m.is_answer)),
-                "calls": cb.bigint(_count(c_row, len(listed))),
-                "cost": cb.numeric8(costs, scale=_scale(_count(c_row, len(listed), ok))),
+                "first_seen_at": cb.timestamptz(first, null=first == grouping.NEVER),
+                "messages_in": cb.bigint(grouping.count(m_row, len(listed), incoming)),
+                "messages_out": cb.bigint(grouping.count(m_row, len(listed), m.is_answer)),
+                "calls": cb.bigint(grouping.count(c_row, len(listed))),
+                "cost": cb.numeric8(costs, scale=_scale(grouping.count(c_row, len(listed), ok))),
             }
         )
         return table, chat_idx
 
     def _chat_users(self, m: _Messages) -> cb.Table:
-        pairs = np.unique(np.stack((self.chat_ids[m.chat], self.world.user_ids[m.writer]), axis=1), axis=0)
-        return cb.Table({"chat_id": cb.bigint(pairs[:, 0]), "user_id": cb.bigint(pairs[:, 1])})
+        (chat_id, user_id), _, _ = grouping.groups(self.chat_ids[m.chat], self.world.user_ids[m.writer])
+        return cb.Table({"chat_id": cb.bigint(chat_id), "user_id": cb.bigint(user_id)})
 
     # -- figures per period ---------------------------------------------------------------------------
 
@@ -194,19 +195,19 @@ class RollupBuilder:
         costed = np.concatenate((np.zeros(len(m.time), dtype=np.bool_), ok))
         parts = []
         for minutes, unit in GRAINS:
-            (start, chat, user), row, count = _groups(time // unit * unit, chat_id, user_id)
+            (start, chat, user), row, count = grouping.groups(time // unit * unit, chat_id, user_id)
             parts.append(
                 {
                     "period_minutes": np.full(count, minutes),
                     "period_start": start,
                     "chat_id": chat,
                     "user_id": user,
-                    "messages_in": _count(row, count, incoming),
-                    "messages_out": _count(row, count, outgoing),
-                    "calls": _count(row, count, request),
-                    "tokens": _sum(row, count, tokens),
-                    "cost": _sum(row, count, nanos),
-                    "scale": _scale(_count(row, count, costed)),
+                    "messages_in": grouping.count(row, count, incoming),
+                    "messages_out": grouping.count(row, count, outgoing),
+                    "calls": grouping.count(row, count, request),
+                    "tokens": grouping.add(row, count, tokens),
+                    "cost": grouping.add(row, count, nanos),
+                    "scale": _scale(grouping.count(row, count, costed)),
                 }
             )
         a = _stack(parts)
@@ -239,18 +240,18 @@ class RollupBuilder:
         costed = np.concatenate((zeros.astype(np.bool_), ok))
         parts = []
         for minutes, unit in GRAINS:
-            (start, kind), row, count = _groups(time // unit * unit, role)
+            (start, kind), row, count = grouping.groups(time // unit * unit, role)
             parts.append(
                 {
                     "period_minutes": np.full(count, minutes),
                     "period_start": start,
                     "role": kind,
-                    "answers": _count(row, count, is_answer),
-                    "calls": _count(row, count, ~is_answer),
-                    "prompt_tokens": _sum(row, count, prompt),
-                    "completion_tokens": _sum(row, count, completion),
-                    "cost": _sum(row, count, nanos),
-                    "scale": _scale(_count(row, count, costed)),
+                    "answers": grouping.count(row, count, is_answer),
+                    "calls": grouping.count(row, count, ~is_answer),
+                    "prompt_tokens": grouping.add(row, count, prompt),
+                    "completion_tokens": grouping.add(row, count, completion),
+                    "cost": grouping.add(row, count, nanos),
+                    "scale": _scale(grouping.count(row, count, costed)),
                 }
             )
         r = _stack(parts)
@@ -275,21 +276,21 @@ class RollupBuilder:
         parts = []
         for minutes, unit in GRAINS:
             start = c.time // unit * unit
-            (t, model, outcome), row, count = _groups(start, c.model, c.outcome)
-            hist, hist_counts = _histograms(row, count, bins, ok)
+            (t, model, outcome), row, count = grouping.groups(start, c.model, c.outcome)
+            hist, hist_counts = grouping.histograms(row, count, bins, ok)
             parts.append(
                 {
                     "period_minutes": np.full(count, minutes),
                     "period_start": t,
                     "model": model,
                     "outcome": outcome,
-                    "calls": _count(row, count),
-                    "prompt_tokens": _sum(row, count, c.prompt * ok),
-                    "completion_tokens": _sum(row, count, c.completion * ok),
-                    "cost": _sum(row, count, c.nanos),
-                    "scale": _scale(_count(row, count, ok)),
-                    "ttft_sum": _sum(row, count, ttft),
-                    "ttft_count": _count(row, count, ok),
+                    "calls": grouping.count(row, count),
+                    "prompt_tokens": grouping.add(row, count, c.prompt * ok),
+                    "completion_tokens": grouping.add(row, count, c.completion * ok),
+                    "cost": grouping.add(row, count, c.nanos),
+                    "scale": _scale(grouping.count(row, count, ok)),
+                    "ttft_sum": grouping.add(row, count, ttft),
+                    "ttft_count": grouping.count(row, count, ok),
                     "hist": hist,
                     "hist_counts": hist_counts,
                 }
@@ -320,11 +321,11 @@ def _messages(m: _Messages, user_idx: Ints, chat_idx: Ints) -> cb.Table:
     bins = latency_bins(m.latency)
     parts = []
     for minutes, unit in GRAINS:
-        (start,), row, count = _groups(m.time // unit * unit)
-        hist, hist_counts = _histograms(row, count, bins, m.is_answer)
+        (start,), row, count = grouping.groups(m.time // unit * unit)
+        hist, hist_counts = grouping.histograms(row, count, bins, m.is_answer)
         if minutes == 1:
-            users, user_counts = _distinct_per_row(row, count, user_idx[m.writer], incoming)
-            chats, chat_counts = _distinct_per_row(row, count, chat_idx[m.chat], incoming)
+            users, user_counts = grouping.distinct(row, count, user_idx[m.writer], incoming)
+            chats, chat_counts = grouping.distinct(row, count, chat_idx[m.chat], incoming)
         else:
             users = chats = np.zeros(0, dtype=np.int64)
             user_counts = chat_counts = np.zeros(count, dtype=np.int64)
@@ -332,17 +333,17 @@ def _messages(m: _Messages, user_idx: Ints, chat_idx: Ints) -> cb.Table:
             {
                 "period_minutes": np.full(count, minutes),
                 "period_start": start,
-                "messages_in": _count(row, count, incoming),
-                "messages_out": _count(row, count, m.is_answer),
-                "failovers": _count(row, count, m.is_fallback),
+                "messages_in": grouping.count(row, count, incoming),
+                "messages_out": grouping.count(row, count, m.is_answer),
+                "failovers": grouping.count(row, count, m.is_fallback),
                 "hist": hist,
                 "hist_counts": hist_counts,
                 "users": users,
                 "users_counts": user_counts,
                 "chats": chats,
                 "chats_counts": chat_counts,
-                "latency_sum": _sum(row, count, latency),
-                "latency_count": _count(row, count, m.is_answer),
+                "latency_sum": grouping.add(row, count, latency),
+                "latency_count": grouping.count(row, count, m.is_answer),
             }
         )
     s = _stack(parts)
@@ -369,14 +370,14 @@ def _activity_bits(m: _Messages, user_idx: Ints, chat_idx: Ints) -> cb.Table:
     kinds, grains, starts, numbers = [], [], [], []
     for which, idx in ((USERS_KIND, user_idx[m.writer[incoming]]), (CHATS_KIND, chat_idx[m.chat[incoming]])):
         for minutes, unit in GRAINS[1:]:
-            (at, number), _, found = _groups(hour // unit * unit, idx)
+            (at, number), _, found = grouping.groups(hour // unit * unit, idx)
             kinds.append(np.full(found, which))
             grains.append(np.full(found, minutes))
             starts.append(at)
             numbers.append(number)
     kind_all, grain_all = np.concatenate(kinds), np.concatenate(grains)
     start_all, number_all = np.concatenate(starts), np.concatenate(numbers)
-    (kind, grain, start, chunk), row, count = _groups(kind_all, grain_all, start_all, number_all // BITMAP_BITS)
+    (kind, grain, start, chunk), row, count = grouping.groups(kind_all, grain_all, start_all, number_all // BITMAP_BITS)
     bitmaps = np.zeros((count, BITMAP_BITS // 8), dtype=np.uint8)
     bit = number_all % BITMAP_BITS
     np.bitwise_or.at(bitmaps, (row, bit // 8), (0x80 >> (bit % 8)).astype(np.uint8))
@@ -391,59 +392,10 @@ def _activity_bits(m: _Messages, user_idx: Ints, chat_idx: Ints) -> cb.Table:
     )
 
 
-# -- grouping ------------------------------------------------------------------------------------------
-
-_NEVER = np.iinfo(np.int64).max
-
-
-def _groups(*keys: Ints) -> tuple[list[Ints], Ints, int]:
-    """The distinct combinations of ``keys`` in ascending order (the first key first), each row's group, how many."""
-    order = np.lexsort(keys[::-1])
-    ordered = [key[order] for key in keys]
-    starts = np.zeros(len(order), dtype=np.bool_)
-    starts[:1] = True
-    for key in ordered:
-        starts[1:] |= key[1:] != key[:-1]
-    group_sorted = np.cumsum(starts) - 1
-    row = np.empty(len(order), dtype=np.int64)
-    row[order] = group_sorted
-    return [key[starts] for key in ordered], row, int(starts.sum())
-
-
-def _count(row: Ints, count: int, where: Mask | None = None) -> Ints:
-    counted: Ints = np.bincount(row if where is None else row[where], minlength=count).astype(np.int64)
-    return counted
-
-
-def _sum(row: Ints, count: int, values: Ints) -> Ints:
-    # bincount adds in float64: exact for the integers here (well below 2**53).
-    summed: Ints = np.rint(np.bincount(row, weights=values, minlength=count)).astype(np.int64)
-    return summed
-
-
 def _scale(costed: Ints) -> Ints:
     """The scale of a sum of costs: 8 decimals if any cost was added, else the ``0`` of coalesce(sum, 0)."""
     scale: Ints = np.where(costed > 0, 8, 0)
     return scale
-
-
-def _first_time(row: Ints, count: int, time: Ints, where: Mask) -> Ints:
-    first = np.full(count, _NEVER, dtype=np.int64)
-    np.minimum.at(first, row[where], time[where])
-    return first
-
-
-def _histograms(row: Ints, count: int, bins: Ints, where: Mask) -> tuple[Ints, Ints]:
-    """Per group, ``(bin << 40) | count`` of each bin its rows fall in (ascending): flat values, counts per group."""
-    (group, bin_), pair, pairs = _groups(row[where], bins[where])
-    values: Ints = (bin_ << COUNT_BITS) | np.bincount(pair, minlength=pairs)
-    return values, np.bincount(group, minlength=count).astype(np.int64)
-
-
-def _distinct_per_row(row: Ints, count: int, values: Ints, where: Mask) -> tuple[Ints, Ints]:
-    """Per group, its distinct ``values`` (ascending): flat values, counts per group."""
-    (group, value), _, _ = _groups(row[where], values[where])
-    return value, np.bincount(group, minlength=count).astype(np.int64)
 
 
 def _stack(parts: list[dict[str, Ints]]) -> dict[str, Ints]:
