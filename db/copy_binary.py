@@ -46,7 +46,6 @@ __all__ = [
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
 TRAILER = b"\xff\xff"
-NULL = b"\xff\xff\xff\xff"
 
 Bytes2D = npt.NDArray[np.uint8]
 Ints = npt.NDArray[np.int64]
@@ -300,11 +299,6 @@ def numbered(
 
 def pooled(pool: Sequence[str], index: npt.ArrayLike) -> PooledColumn:
     return PooledColumn(pool, np.asarray(index, dtype=np.int64))
-
-
-def nulls(rows: int) -> Column:
-    """A column of NULLs."""
-    return Column(np.empty((rows, 0), dtype=np.uint8), np.full(rows, -1, dtype=np.int64))
 
 
 def bits(rows: Bytes2D, length: int) -> Column:
