@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,12 @@ class World:
     roles: Sequence[str]  # the first is the default
     first_names: Sequence[str]
     texts: Sequence[str]  # 4,000 questions, then 4,000 answers
+
+    @cached_property
+    def chat_ids(self) -> Ints:
+        """Every chat's id by its index: the users' private chats, then the groups."""
+        ids: Ints = np.concatenate((self.user_ids, self.group_ids))
+        return ids
 
 
 @dataclass(frozen=True)
@@ -206,7 +213,7 @@ def _who_and_when(world: World, number: int, u: Floats) -> Exchanges:
         writer=writer,
         chat=chat,
         user_id=world.user_ids[writer],
-        chat_id=np.where(is_group, world.group_ids[group], world.user_ids[user]),
+        chat_id=world.chat_ids[chat],
         is_group=is_group,
         question=(u[9] * 4000).astype(np.int64),
         answer_text=4000 + (u[10] * 4000).astype(np.int64),

@@ -91,7 +91,7 @@ class RollupBuilder:
 
     def __init__(self, world: World) -> None:
         self.world = world
-        self.chat_ids = np.concatenate((world.user_ids, world.group_ids))
+        self.chat_ids = world.chat_ids
         self._messages: list[_Messages] = []
         self._calls: list[_Calls] = []
 

@@ -232,7 +232,7 @@ class HistoryGenerator:
 
     def chat_rows(self) -> list[tuple[Any, ...]]:
         rows = []
-        chat_ids = np.concatenate((self.world.user_ids, self.world.group_ids))
+        chat_ids = self.world.chat_ids
         for index in np.flatnonzero(self.chat_first != np.iinfo(np.int64).max).tolist():
             chat_id = int(chat_ids[index])
             kind = "private" if chat_id > 0 else "supergroup"
