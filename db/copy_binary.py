@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -77,9 +78,9 @@ class RaggedColumn:
 
 @dataclass(frozen=True)
 class PooledColumn:
-    """Row ``i`` holds ``pool[index[i]]``: few distinct values, long ones."""
+    """Row ``i`` holds the value ``fields[index[i]]`` is the field of: few distinct values, long ones."""
 
-    pool: Sequence[str]
+    fields: tuple[bytes, ...]  # each value as a field: its length, then its bytes
     index: Ints
 
     def __len__(self) -> int:
@@ -112,7 +113,7 @@ class Table:
         heads, ends = _encode_heads(fixed, len(self.columns), len(self))
         if not pooled:
             return heads.tobytes()
-        fields = [_pooled_field(text) for text in pooled[0].pool]
+        fields = pooled[0].fields
         view = memoryview(heads)  # type: ignore[arg-type]  # numpy arrays export the buffer protocol
         starts = np.concatenate(([0], ends[:-1])).tolist()
         head_parts = [view[start:end] for start, end in zip(starts, ends.tolist(), strict=True)]
@@ -120,9 +121,11 @@ class Table:
         return b"".join(chain.from_iterable(zip(head_parts, tail_parts, strict=True)))
 
 
-def _pooled_field(text: str) -> bytes:
-    raw = text.encode()
-    return len(raw).to_bytes(4, "big") + raw
+@lru_cache(maxsize=8)
+def _pooled_fields(pool: tuple[str, ...]) -> tuple[bytes, ...]:
+    """Each of ``pool``'s values as a field, once per pool (the seed gives every chunk the same one)."""
+    encoded = (text.encode() for text in pool)
+    return tuple(len(raw).to_bytes(4, "big") + raw for raw in encoded)
 
 
 def _encode_heads(columns: Sequence[Column | RaggedColumn], field_count: int, rows: int) -> tuple[Bytes2D, Ints]:
@@ -298,7 +301,7 @@ def numbered(
 
 
 def pooled(pool: Sequence[str], index: npt.ArrayLike) -> PooledColumn:
-    return PooledColumn(pool, np.asarray(index, dtype=np.int64))
+    return PooledColumn(_pooled_fields(tuple(pool)), np.asarray(index, dtype=np.int64))
 
 
 def bits(rows: Bytes2D, length: int) -> Column:
