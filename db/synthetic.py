@@ -43,6 +43,7 @@ VOCABULARY = (
 )
 POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
+NOT_YET = np.iinfo(np.int64).max  # the first time of someone not seen (yet)
 
 
 @dataclass(frozen=True)
@@ -160,10 +161,11 @@ class HistoryGenerator:
         )
         chats = count + len(groups)
         self.chat_role = np.full(chats, -1, dtype=np.int64)  # index into ROLES; -1 until a chat picks one
-        self.first_seen = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
-        self.last_seen = np.full(count, np.iinfo(np.int64).min, dtype=np.int64)
-        self.chat_first = np.full(chats, np.iinfo(np.int64).max, dtype=np.int64)
-        self.chat_last = np.full(chats, np.iinfo(np.int64).min, dtype=np.int64)
+        # First and last times a user (a chat) was seen; NOT_YET and its opposite until they are.
+        self.first_seen = np.full(count, NOT_YET, dtype=np.int64)
+        self.last_seen = np.full(count, -NOT_YET, dtype=np.int64)
+        self.chat_first = np.full(chats, NOT_YET, dtype=np.int64)
+        self.chat_last = np.full(chats, -NOT_YET, dtype=np.int64)
         self.both_down = False
         self.role_changes: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
@@ -220,7 +222,7 @@ class HistoryGenerator:
 
     def user_rows(self) -> list[tuple[Any, ...]]:
         rows = []
-        for index in np.flatnonzero(self.first_seen != np.iinfo(np.int64).max).tolist():
+        for index in np.flatnonzero(self.first_seen != NOT_YET).tolist():
             user_id = int(self.world.user_ids[index])
             first_name = FIRST_NAMES[user_id % len(FIRST_NAMES)]
             last_name = LAST_NAMES[user_id % len(LAST_NAMES)]
@@ -233,7 +235,7 @@ class HistoryGenerator:
     def chat_rows(self) -> list[tuple[Any, ...]]:
         rows = []
         chat_ids = self.world.chat_ids
-        for index in np.flatnonzero(self.chat_first != np.iinfo(np.int64).max).tolist():
+        for index in np.flatnonzero(self.chat_first != NOT_YET).tolist():
             chat_id = int(chat_ids[index])
             kind = "private" if chat_id > 0 else "supergroup"
             title = None if chat_id > 0 else f"Group {-chat_id % 100_000}"
